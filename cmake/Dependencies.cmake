@@ -1,0 +1,16 @@
+# Every dependency comes from a Debian 12 package (tools/setup.sh owns the list).
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+find_package(GTest REQUIRED)
+find_package(CURL REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(fmt REQUIRED)
+# Boost.Process v2 is header-only in 1.81 (with BOOST_PROCESS_USE_STD_FS it needs no
+# Boost.Filesystem); Boost.Asio comes with it.
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS headers)
+pkg_check_modules(LIBSSH REQUIRED IMPORTED_TARGET libssh)
+pkg_check_modules(SECP256K1 REQUIRED IMPORTED_TARGET libsecp256k1)
+pkg_check_modules(CRYPTOPP REQUIRED IMPORTED_TARGET libcrypto++)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+find_package(CLI11 REQUIRED)
+find_package(benchmark QUIET)

@@ -1,0 +1,19 @@
+# bnet_e2e_add_test(NAME <target> SOURCES ... [LIBS ...] LABELS ... [TIMEOUT s] [RESOURCE_LOCK ...])
+# One GoogleTest executable, its tests discovered individually and labelled.
+function(bnet_e2e_add_test)
+  cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;RESOURCE_LOCK;ENVIRONMENT" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 120)
+  endif()
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} bnet_e2e::test_main GTest::gmock bnet_e2e_warnings)
+  set(props LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+  if(T_RESOURCE_LOCK)
+    list(APPEND props RESOURCE_LOCK "${T_RESOURCE_LOCK}")
+  endif()
+  list(APPEND T_ENVIRONMENT "BNET_E2E_SOURCE_DIR=${PROJECT_SOURCE_DIR}" "BNET_E2E_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  list(APPEND props ENVIRONMENT "${T_ENVIRONMENT}")
+  gtest_discover_tests(${T_NAME}
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES ${props})
+endfunction()

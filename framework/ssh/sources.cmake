@@ -1,0 +1,1 @@
+# framework/ssh sources

@@ -1,0 +1,3 @@
+target_sources(e2e_framework PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/deadline.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/eventually.cpp)

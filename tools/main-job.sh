@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The main job: the e2e suites against the local environment, with a summary and a report.
+# Installs what is missing, builds, runs `ctest -L e2e`. Extra arguments go to ctest.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+build_dir=${BNET_E2E_BUILD_DIR:-$root/build}
+"$here/setup.sh" --build-dir "$build_dir"
+export BNET_E2E_CACHE=${BNET_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bnet-e2e}
+export BNET_E2E_ARTIFACTS=${BNET_E2E_ARTIFACTS:-$root/artifacts}
+export BNET_E2E_ENV=${BNET_E2E_ENV:-local}
+cd "$build_dir"
+status=0
+ctest -L e2e --output-on-failure --no-tests=ignore \
+  --output-junit "$build_dir/e2e-junit.xml" "$@" || status=$?
+echo "main job: environment $BNET_E2E_ENV; JUnit: $build_dir/e2e-junit.xml; artifacts: $BNET_E2E_ARTIFACTS"
+exit $status
