@@ -31,6 +31,7 @@
 #include <thread>
 
 #include "framework/process/guardian.hpp"
+#include "framework/process/registry.hpp"
 
 namespace bp = boost::process::v2;
 namespace fs = std::filesystem;
@@ -216,6 +217,27 @@ std::string readTail(const fs::path& path, std::size_t max_lines) {
   return out;
 }
 
+// Writes the registry entry a later run's reaper uses if this run crashes. Never pass
+// secrets as arguments: the command line is recorded (and visible in ps anyway).
+fs::path recordChild(pid_t pid, const ChildProcessConfig& config) {
+  static const std::uint64_t owner_start = processStartTicks(::getpid());
+  std::string command = config.executable.string();
+  for (const auto& a : config.args) command += " " + a;
+  if (command.size() > 300) command = command.substr(0, 300) + "...";
+  try {
+    return ProcessRegistry::add({.run_id = currentRunId(),
+                                 .owner_pid = ::getpid(),
+                                 .owner_start_ticks = owner_start,
+                                 .pid = pid,
+                                 .start_ticks = processStartTicks(pid),
+                                 .name = config.name,
+                                 .command = command,
+                                 .owned_paths = config.owned_paths});
+  } catch (const std::exception&) {
+    return {};  // the guardian still covers this run; only crash recovery by a later run is lost
+  }
+}
+
 }  // namespace
 
 ChildProcess ChildProcess::start(ChildProcessConfig config) {
@@ -265,6 +287,7 @@ ChildProcess ChildProcess::start(ChildProcessConfig config) {
   ::setpgid(child.pid_, child.pid_);
   child.group_released_ = false;
   child.config_ = std::move(config);
+  child.record_ = recordChild(child.pid_, child.config_);
   return child;
 }
 
@@ -272,7 +295,8 @@ ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : config_(std::move(other.config_)),
       pid_(std::exchange(other.pid_, -1)),
       status_(std::move(other.status_)),
-      group_released_(std::exchange(other.group_released_, true)) {}
+      group_released_(std::exchange(other.group_released_, true)),
+      record_(std::move(other.record_)) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
@@ -281,6 +305,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     status_ = std::move(other.status_);
     group_released_ = std::exchange(other.group_released_, true);
+    record_ = std::move(other.record_);
   }
   return *this;
 }
@@ -300,6 +325,11 @@ void ChildProcess::reapGroup() {
                        : ExitStatus{.kind = ExitStatus::Kind::kSignaled, .signal = SIGKILL};
   Guardian::instance().release(pid_);
   group_released_ = true;
+  for (const auto& path : config_.owned_paths) {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  if (!record_.empty()) ProcessRegistry::remove(record_);
 }
 
 bool ChildProcess::running() {
