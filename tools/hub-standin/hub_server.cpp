@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tools/common/httplib_quirks.hpp"
 #include "tools/common/tool_log.hpp"
 
 namespace bnet::standin {
@@ -255,8 +256,9 @@ void HubStandin::mount(httplib::Server& server, std::string role, const Router& 
   server.Patch(".*", handler);
   server.Delete(".*", handler);
   server.Options(".*", handler);
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
     request_started = Clock::now();
+    tools::disableResponseCompression(req);
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_logger([role](const httplib::Request& req, const httplib::Response& res) {
