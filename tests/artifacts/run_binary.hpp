@@ -1,14 +1,8 @@
 #pragma once
-// Test helper: runs a test binary as a child with its output in a file, bounded by a
-// deadline (killed and reaped when it passes). Used until e2e::runCommand is available.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+// Test helpers: run a test binary as a child (e2e::runCommand, output in a file, killed at
+// the deadline), read a file, and a temporary folder that cleans up after itself.
+#include <stdlib.h>
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -18,11 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
-#include "framework/wait/eventually.hpp"
-
-extern char** environ;
+#include "framework/process/child_process.hpp"
 
 namespace e2e::testing {
 
@@ -31,55 +21,25 @@ struct BinaryRun {
   std::string output;  // stdout and stderr interleaved
 };
 
-// env: set (value) or removed (nullopt) on top of this process's environment.
+// env: set (value) or removed (nullopt) on top of this process's environment. The output
+// file is replaced. Throws WaitTimeout (the child killed) when budget passes.
 inline BinaryRun runBinary(const std::filesystem::path& program, const std::vector<std::string>& args,
                            const std::map<std::string, std::optional<std::string>>& env,
                            const std::filesystem::path& output_file, Clock::duration budget) {
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string entry(*e);
-    std::string key = entry.substr(0, entry.find('='));
-    if (env.count(key) == 0) env_strings.push_back(entry);
+  ChildProcessConfig config{.name = program.filename().string(), .executable = program, .args = args,
+                            .log_path = output_file};
+  for (const auto& [key, value] : env) {
+    if (value) {
+      config.env[key] = *value;
+    } else {
+      config.unset_env.push_back(key);
+    }
   }
-  for (const auto& [k, v] : env) {
-    if (v) env_strings.push_back(k + "=" + *v);
-  }
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_strings{program.string()};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error(fmt::format("spawn {}: {}", program.string(), std::strerror(rc)));
-
-  int status = 0;
-  try {
-    eventually(fmt::format("{} to exit", program.filename().string()), budget, [&] {
-      pid_t r = ::waitpid(pid, &status, WNOHANG);
-      return Attempt::check(r == pid, "still running");
-    });
-  } catch (...) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    throw;
-  }
-  BinaryRun run;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(output_file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  run.output = ss.str();
-  return run;
+  std::error_code ec;
+  std::filesystem::remove(output_file, ec);
+  CommandResult result = runCommand(std::move(config), Deadline::after(budget));
+  return {.exit_code = result.status.kind == ExitStatus::Kind::kExited ? result.status.code : -1,
+          .output = std::move(result.output)};
 }
 
 inline std::string readFile(const std::filesystem::path& p) {
