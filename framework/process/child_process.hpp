@@ -43,6 +43,9 @@ struct ChildProcessConfig {
   std::filesystem::path log_path;             // stdout+stderr from the first byte (required)
   int stop_signal = SIGTERM;                  // what stop() sends first (SIGINT for some CLIs)
   std::chrono::milliseconds stop_grace{5000};  // between stop_signal and SIGKILL
+  // Files and folders that belong to this process (overlays, sockets, temp dirs): removed
+  // when it is stopped, and by the reaper if the run that started it crashed.
+  std::vector<std::filesystem::path> owned_paths;
 };
 
 // Owns one child process: its own process group, output to a log file from the first byte,
@@ -88,6 +91,7 @@ class ChildProcess {
   pid_t pid_ = -1;
   std::optional<ExitStatus> status_;
   bool group_released_ = true;
+  std::filesystem::path record_;  // this child's entry in the ProcessRegistry
 };
 
 // Runs a short command to completion: output captured to its log and returned.
