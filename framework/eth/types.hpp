@@ -46,8 +46,7 @@ class Address {
   static Address fromHex(std::string_view text);
   // Exactly 20 bytes; throws DecodeError otherwise.
   static Address fromBytes(std::span<const std::uint8_t> bytes);
-  // True when text is a 0x-address whose letter case matches EIP-55 (all-lowercase or
-  // all-uppercase digits, which carry no checksum, give false).
+  // True when text is a 0x-address whose letter case is exactly its EIP-55 form.
   static bool hasValidChecksum(std::string_view text);
 
   const std::array<std::uint8_t, kSize>& bytes() const { return bytes_; }

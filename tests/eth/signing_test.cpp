@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <random>
 #include <sstream>
 
 #include "framework/eth/errors.hpp"
@@ -271,6 +272,34 @@ TEST(EthTxDecoding, RejectsMalformedInputWithReasons) {
   EXPECT_THAT(transactionErrorOf(bad_parity), HasSubstr("yParity = 2"));
 
   EXPECT_THROW(decodeTransactionHex("02f8"), TransactionError);
+}
+
+// Mutated raw transactions: decoding either throws TransactionError or yields a transaction
+// whose sender recovers; never another exception, never a crash (run under sanitizers too).
+TEST(EthTxDecoding, MutatedInputFailsCleanly) {
+  PrivateKey key = PrivateKey::fromHex(kEip155Key);
+  std::vector<Bytes> seeds = {signTransaction(eip155Example(), key).raw(), signTransaction(ethersExample(), key).raw()};
+  std::mt19937 rng(7);
+  int rejected = 0;
+  for (int i = 0; i < 3000; ++i) {
+    Bytes raw = seeds[rng() % seeds.size()];
+    for (int k = 0, n = 1 + static_cast<int>(rng() % 3); k < n; ++k) {
+      std::size_t at = rng() % raw.size();
+      switch (rng() % 3) {
+        case 0: raw[at] = static_cast<std::uint8_t>(rng()); break;
+        case 1: raw.erase(raw.begin() + static_cast<std::ptrdiff_t>(at)); break;
+        default: raw.insert(raw.begin() + static_cast<std::ptrdiff_t>(at), static_cast<std::uint8_t>(rng()));
+      }
+      if (raw.empty()) break;
+    }
+    try {
+      SignedTx tx = decodeTransaction(raw);
+      EXPECT_EQ(tx.raw(), raw);
+    } catch (const TransactionError&) {
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 2000);
 }
 
 TEST(EthTxDecoding, RejectsLegacyWithBadV) {
