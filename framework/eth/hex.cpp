@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "framework/eth/errors.hpp"
 
 namespace e2e::eth {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 
 #include "framework/eth/errors.hpp"
 #include "framework/eth/hex.hpp"
