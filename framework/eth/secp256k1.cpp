@@ -5,9 +5,11 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
+#include "framework/artifacts/redactor.hpp"
 #include "framework/eth/errors.hpp"
 #include "framework/eth/hex.hpp"
 #include "framework/eth/keccak.hpp"
@@ -160,7 +162,14 @@ Signature PrivateKey::sign(const Hash32& hash) const {
                    .y_parity = static_cast<std::uint8_t>(recid)};
 }
 
-std::string PrivateKey::revealHex() const { return toHex(secret_); }
+std::string PrivateKey::revealHex() const {
+  std::string digits = toHexNoPrefix(secret_);
+  std::string upper = digits;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  Redactor::instance().registerSecret(digits);
+  Redactor::instance().registerSecret(upper);
+  return "0x" + digits;
+}
 
 bool PrivateKey::operator==(const PrivateKey& other) const { return secret_ == other.secret_; }
 

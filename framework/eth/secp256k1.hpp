@@ -65,7 +65,8 @@ class PrivateKey {
   const Address& address() const { return address_; }
   // Deterministic (RFC 6979) recoverable signature of a 32-byte hash, low-s.
   Signature sign(const Hash32& hash) const;
-  // "0x" + 64 hex digits: for handing the key to a tool that needs it. Keep it out of logs.
+  // "0x" + 64 hex digits: for handing the key to a tool that needs it. Registers the digits
+  // (both cases) with e2e::Redactor::instance(), so artifact logs mask them from then on.
   std::string revealHex() const;
 
   bool operator==(const PrivateKey& other) const;

@@ -6,6 +6,7 @@
 #include <random>
 #include <sstream>
 
+#include "framework/artifacts/redactor.hpp"
 #include "framework/eth/errors.hpp"
 #include "framework/eth/hex.hpp"
 #include "framework/eth/keccak.hpp"
@@ -69,6 +70,14 @@ TEST(EthKeys, NeverPrintTheSecret) {
     EXPECT_THAT(shown, Not(HasSubstr("ac0974bec39a17e3")));
     EXPECT_THAT(shown, Not(HasSubstr("AC0974BEC39A17E3")));
   }
+}
+
+TEST(EthKeys, RevealedKeysAreMaskedInArtifacts) {
+  PrivateKey key = PrivateKey::random();
+  std::string hex = key.revealHex();
+  std::string line = "contender spam --priv-key " + hex + " --tps 10";
+  EXPECT_TRUE(Redactor::instance().containsSecret(line));
+  EXPECT_EQ(Redactor::instance().redact(line), "contender spam --priv-key 0x[REDACTED] --tps 10");
 }
 
 TEST(EthSigning, RoundTripSignRecoverWithLowS) {
