@@ -113,6 +113,7 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
   CURL* h = impl_->handle.get();
   auto method = upper(request.method.empty() ? "GET" : request.method);
   auto full_url = url(request.target, request.query);
+  detail::checkHttpUrl(full_url, "HttpClient");
 
   detail::CurlHeaderList header_lines;
   detail::buildHeaderLines(config.default_headers, request.headers, header_lines);

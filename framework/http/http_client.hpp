@@ -126,7 +126,8 @@ class HttpClient {
   ~HttpClient();
 
   // Blocks for at most the request's timeout. Any HTTP status is returned, not thrown;
-  // throws HttpError on transport failures.
+  // throws HttpError on transport failures, std::invalid_argument for a URL that is not
+  // http(s) or a header name/value with a line break.
   HttpResponse send(const HttpRequest& request);
   HttpResponse get(std::string target, Headers headers = {});
   HttpResponse post(std::string target, std::string body, Headers headers = {});

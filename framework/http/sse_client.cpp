@@ -227,7 +227,11 @@ void SseClient::Impl::run() {
   auto backoff = config.min_backoff;
   while (!stopping.load()) {
     int before = connections;  // only this thread changes connections
-    streamOnce();
+    try {
+      streamOnce();
+    } catch (const std::exception& e) {
+      recordFailure(fmt::format("SSE GET {}: {}", detail::redactUrl(url), e.what()), true);
+    }
     if (stopping.load()) break;
     {
       std::lock_guard lock(mu);
@@ -254,6 +258,16 @@ SseClient SseClient::start(Config config) {
   impl->config = std::move(config);
   impl->url = detail::joinUrl(impl->config.http.base_url, impl->config.target, {});
   impl->secrets = detail::secretsOf(impl->config.http, {});
+  detail::checkHttpUrl(impl->url, "SseClient");
+  if (impl->config.min_backoff <= std::chrono::milliseconds::zero() ||
+      impl->config.max_backoff < impl->config.min_backoff) {
+    throw std::invalid_argument(fmt::format("SseClient: need 0 < min_backoff <= max_backoff, got {}ms and {}ms",
+                                            impl->config.min_backoff.count(), impl->config.max_backoff.count()));
+  }
+  {
+    detail::CurlHeaderList check;  // throws std::invalid_argument for a bad default header
+    detail::buildHeaderLines(impl->config.http.default_headers, {}, check);
+  }
   impl->easy = detail::makeCurlEasy();
   impl->multi.reset(curl_multi_init());
   if (!impl->multi) throw SseError("SSE: curl_multi_init failed");
@@ -289,7 +303,10 @@ SseClient::~SseClient() { stop(); }
 
 void SseClient::stop() noexcept {
   if (!impl_ || !impl_->thread.joinable()) return;
-  impl_->stopping.store(true);
+  {
+    std::lock_guard lock(impl_->mu);  // so the backoff wait cannot miss the flag
+    impl_->stopping.store(true);
+  }
   curl_multi_wakeup(impl_->multi.get());
   impl_->cv.notify_all();
   impl_->thread.join();

@@ -40,7 +40,8 @@ class SseClient {
   using Config = SseClientConfig;
 
   // Blocks until the stream is open (HTTP 200, text/event-stream), up to start_timeout.
-  // Throws SseError at once for another HTTP status, or at the timeout with the last failure.
+  // Throws SseError at once for another HTTP status or a TLS failure, or at the timeout with
+  // the last failure; std::invalid_argument for a URL that is not http(s) or a bad header.
   static SseClient start(Config config);
 
   SseClient(SseClient&&) noexcept;

@@ -323,6 +323,16 @@ TEST(HttpClient, HeaderWithLineBreakIsRejectedWithoutShowingItsValue) {
   }
 }
 
+TEST(HttpClient, MissingBaseUrlNamesTheFix) {
+  HttpClient client({});
+  try {
+    client.get("/status");
+    FAIL() << "a request without a base URL was sent";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("URL '/status' is not http:// or https://; set the config's base_url"));
+  }
+}
+
 TEST(HttpClient, SecretsNeverAppearInErrorMessages) {
   auto unused = reservePort();
   auto base = fmt::format("http://admin:url-S3CRET@127.0.0.1:{}", unused.port());

@@ -228,6 +228,13 @@ TEST(SseClient, StartTimesOutWhenNobodyListensWithoutShowingThePassword) {
   }
 }
 
+TEST(SseClient, BadConfigurationIsRejectedBeforeAnyThreadStarts) {
+  EXPECT_THROW(SseClient::start({.target = "/eth/v1/events"}), std::invalid_argument);
+  EXPECT_THROW(SseClient::start({.http = {.base_url = "http://127.0.0.1:1", .default_headers = {{"X-Bad", "a\r\nb"}}},
+                                 .target = "/events"}),
+               std::invalid_argument);
+}
+
 TEST(SseClient, WaitForEventTimeoutNamesWhatAndTheLastEvent) {
   EventFeed feed;
   auto client = SseClient::start(feed.config());

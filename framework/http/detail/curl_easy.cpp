@@ -107,6 +107,13 @@ std::string joinUrl(std::string_view base, std::string_view target,
   return url;
 }
 
+void checkHttpUrl(std::string_view url, std::string_view who) {
+  if (url.starts_with("http://") || url.starts_with("https://")) return;
+  throw std::invalid_argument(fmt::format(
+      "{}: URL '{}' is not http:// or https://; set the config's base_url or pass an absolute URL", who,
+      bodyExcerpt(redactUrl(url), 200)));
+}
+
 std::string redactUrl(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::string(url);

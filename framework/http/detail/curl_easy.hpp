@@ -42,6 +42,9 @@ void buildHeaderLines(const Headers& defaults, const Headers& request, CurlHeade
 std::string joinUrl(std::string_view base, std::string_view target,
                     const std::vector<std::pair<std::string, std::string>>& query);
 
+// Throws std::invalid_argument (naming who and the fix) unless url is http:// or https://.
+void checkHttpUrl(std::string_view url, std::string_view who);
+
 // The URL without "user:password@"; for messages.
 std::string redactUrl(std::string_view url);
 
