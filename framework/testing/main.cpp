@@ -1,3 +1,4 @@
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -12,6 +13,9 @@
 // `--env NAME|PATH` off the command line (GoogleTest would reject it), then installs the
 // artifacts listener (per-test folders, log tails of failed tests, JUnit properties).
 int main(int argc, char** argv) {
+  // A peer that hangs up must be an error, not a death: cpp-httplib writes without
+  // MSG_NOSIGNAL, and the tests run loopback servers in-process.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     for (const auto& note : e2e::ProcessRegistry::reap().notes) {
       std::fprintf(stderr, "reaper: %s\n", note.c_str());
