@@ -440,12 +440,13 @@ struct SshSession::Impl {
 
   [[noreturn]] void timeOut(ssh_channel channel, const std::string& cmd, const Deadline& deadline,
                             const SshResult& partial) {
-    // Best effort: OpenSSH delivers the signal to the command's process; the channel is
-    // closed by the caller's owner either way.
+    // Best effort: OpenSSH sends the signal to the command's process group, but only for
+    // logins with privilege separation (not root: sshd logs "session signalling requires
+    // privilege separation"). The caller's ChannelOwner closes the channel either way.
     ssh_channel_request_send_signal(channel, "KILL");
     std::string message = fmt::format(
-        "ssh {}: `{}` did not finish within {} (the command was sent SIGKILL and its channel "
-        "closed; stdout so far {} bytes, stderr so far {} bytes{})",
+        "ssh {}: `{}` did not finish within {} (SIGKILL requested, channel closed; stdout so "
+        "far {} bytes, stderr so far {} bytes{})",
         target, printable(cmd), formatDuration(deadline.budget()), partial.out.size(),
         partial.err.size(),
         partial.err.empty() ? "" : ": " + printable(tail(partial.err, kStderrTail)));

@@ -1,7 +1,10 @@
 // Integration tests of e2e::SshSession against a real OpenSSH server on loopback.
 #include "framework/ssh/ssh_session.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -387,6 +390,33 @@ TEST_F(SshSessionTest, WaitUntilReachableOnADeadPortTimesOutWithTheLastError) {
     EXPECT_GE(e.tries(), 2);
   }
   EXPECT_FALSE(ssh.connected());
+}
+
+TEST_F(SshSessionTest, WaitUntilReachableRetriesAPortThatNeverGreets) {
+  // A listening socket nobody accepts from: the kernel completes the TCP handshake, but no
+  // SSH banner ever comes (like a forwarded port of a machine still booting).
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 16), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  auto cfg = config();
+  cfg.port = ntohs(addr.sin_port);
+  cfg.connect_timeout = 400ms;
+  SshSession ssh(cfg);
+  try {
+    ssh.waitUntilReachable(Deadline::after(2s));
+    ADD_FAILURE() << "a port without an SSH server counted as reachable";
+  } catch (const WaitTimeout& e) {
+    EXPECT_GE(e.tries(), 2) << "each attempt is bounded by connect_timeout, so there is time to retry";
+    EXPECT_THAT(e.last(), HasSubstr("cannot connect"));
+    EXPECT_THAT(e.last(), ::testing::ContainsRegex("[Tt]imeout"));
+  }
+  ::close(fd);
 }
 
 TEST_F(SshSessionTest, ConnectionDroppedMidCommandFailsPromptlyThenReconnects) {

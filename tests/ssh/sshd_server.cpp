@@ -221,6 +221,7 @@ SshdServer SshdServer::start(SshdConfig config) {
         << "MaxStartups 100\n"
         << "Subsystem sftp internal-sftp\n"
         << "LogLevel VERBOSE\n";
+    for (const auto& line : config.extra_config) out << line << "\n";
   }
 
   SshdServer server;
@@ -233,10 +234,14 @@ SshdServer SshdServer::start(SshdConfig config) {
   auto argv = cArgv(args);
   std::string log = server.log_path_.string();
   auto delay = config.start_delay;
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
   if (pid == 0) {
     ::setpgid(0, 0);
+    // If the test process dies without running destructors (a crash), sshd goes too.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(125);
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int null = ::open("/dev/null", O_RDONLY);
     if (fd < 0 || null < 0) ::_exit(126);

@@ -38,6 +38,7 @@ struct SshdConfig {
   std::string authorized_key;                    // an OpenSSH public key line
   std::chrono::milliseconds start_delay{0};      // exec sshd this much later (not waited for)
   std::chrono::milliseconds ready_timeout{10000};
+  std::vector<std::string> extra_config;         // more sshd_config lines, e.g. "SetEnv ..."
 };
 
 class SshdServer {
