@@ -107,27 +107,27 @@ std::string SshResult::describe() const {
 }
 
 struct SshSession::Impl {
-  SshClientConfig config;
-  std::string target;
-  detail::SshKeyPtr identity;
-  std::string identity_fingerprint;
-  std::string host_key_fingerprint;
-  ssh_session session = nullptr;
+  SshClientConfig config_;
+  std::string target_;
+  detail::SshKeyPtr identity_;
+  std::string identity_fingerprint_;
+  std::string host_key_fingerprint_;
+  ssh_session session_ = nullptr;
   // Set when an operation saw the connection fail; the libssh session is freed only by
   // the next connect, after every channel and SFTP handle of the failed call is gone.
-  bool lost = false;
-  mutable std::mutex mu;
+  bool lost_ = false;
+  mutable std::mutex mu_;
 
-  explicit Impl(SshClientConfig c) : config(std::move(c)), target(config.target()) {}
+  explicit Impl(SshClientConfig c) : config_(std::move(c)), target_(config_.target()) {}
   ~Impl() { drop(); }
 
   // ---- logging -------------------------------------------------------------------------
 
   void log(const std::string& line) {
-    if (config.log) config.log(line);
-    if (!config.log_path.empty()) {
+    if (config_.log) config_.log(line);
+    if (!config_.log_path.empty()) {
       // One write per line with O_APPEND, so sessions sharing a file do not interleave.
-      int fd = ::open(config.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      int fd = ::open(config_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
       if (fd >= 0) {
         std::string with_newline = line + "\n";
         [[maybe_unused]] ssize_t n = ::write(fd, with_newline.data(), with_newline.size());
@@ -139,21 +139,21 @@ struct SshSession::Impl {
   // ---- connection ----------------------------------------------------------------------
 
   void drop() {
-    if (session != nullptr) {
-      if (ssh_is_connected(session)) ssh_disconnect(session);
-      ssh_free(session);
-      session = nullptr;
+    if (session_ != nullptr) {
+      if (ssh_is_connected(session_)) ssh_disconnect(session_);
+      ssh_free(session_);
+      session_ = nullptr;
     }
-    lost = false;
+    lost_ = false;
   }
 
   bool alive() const {
-    return session != nullptr && !lost && ssh_is_connected(session) != 0 &&
-           (ssh_get_status(session) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
+    return session_ != nullptr && !lost_ && ssh_is_connected(session_) != 0 &&
+           (ssh_get_status(session_) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
   }
 
   std::string libsshError() const {
-    const char* e = session != nullptr ? ssh_get_error(session) : nullptr;
+    const char* e = session_ != nullptr ? ssh_get_error(session_) : nullptr;
     return e != nullptr && *e != '\0' ? e : "unknown libssh error";
   }
 
@@ -167,14 +167,14 @@ struct SshSession::Impl {
   }
 
   const fs::path& hostKeyFile() const {
-    return config.host_key_policy == HostKeyPolicy::kPinOnFirstUse ? config.pin_file
-                                                                   : config.known_hosts_file;
+    return config_.host_key_policy == HostKeyPolicy::kPinOnFirstUse ? config_.pin_file
+                                                                   : config_.known_hosts_file;
   }
 
   void connectOnce(const Deadline& deadline) {
     drop();
     ssh_session s = ssh_new();
-    if (s == nullptr) throw SshError(fmt::format("ssh {}: libssh could not make a session", target));
+    if (s == nullptr) throw SshError(fmt::format("ssh {}: libssh could not make a session", target_));
     // Owned by a local until everything succeeded, so a failed attempt leaves nothing open.
     std::unique_ptr<std::remove_pointer_t<ssh_session>, void (*)(ssh_session)> owner(
         s, [](ssh_session x) {
@@ -183,36 +183,36 @@ struct SshSession::Impl {
         });
     int verbosity = SSH_LOG_NOLOG;
     bool process_config = false;  // never read ~/.ssh/config or /etc/ssh/ssh_config
-    unsigned int port = static_cast<unsigned int>(config.port);
+    unsigned int port = static_cast<unsigned int>(config_.port);
     ssh_options_set(s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
     ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &process_config);
-    ssh_options_set(s, SSH_OPTIONS_HOST, config.host.c_str());
+    ssh_options_set(s, SSH_OPTIONS_HOST, config_.host.c_str());
     ssh_options_set(s, SSH_OPTIONS_PORT, &port);
-    ssh_options_set(s, SSH_OPTIONS_USER, config.user.c_str());
+    ssh_options_set(s, SSH_OPTIONS_USER, config_.user.c_str());
     // libssh prefers the host key types recorded in this file, so a server with several
     // host keys presents the one that was pinned. Our own check is in verifyHostKey().
     ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, hostKeyFile().c_str());
     ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
-    setTimeout(s, std::min<Clock::duration>(config.connect_timeout, deadline.remaining()));
+    setTimeout(s, std::min<Clock::duration>(config_.connect_timeout, deadline.remaining()));
 
     if (ssh_connect(s) != SSH_OK) {
-      throw SshConnectError(fmt::format("ssh {}: cannot connect: {}", target, ssh_get_error(s)));
+      throw SshConnectError(fmt::format("ssh {}: cannot connect: {}", target_, ssh_get_error(s)));
     }
     verifyHostKey(s);
-    int rc = ssh_userauth_publickey(s, nullptr, identity.get());
+    int rc = ssh_userauth_publickey(s, nullptr, identity_.get());
     if (rc != SSH_AUTH_SUCCESS) {
       if (rc == SSH_AUTH_ERROR) {
         throw SshConnectError(
-            fmt::format("ssh {}: connection failed during authentication: {}", target, ssh_get_error(s)));
+            fmt::format("ssh {}: connection failed during authentication: {}", target_, ssh_get_error(s)));
       }
       throw SshAuthError(fmt::format(
           "ssh {}: the server refused public key {} ({}) for user '{}'{}; is it in that user's "
           "authorized_keys?",
-          target, identity_fingerprint, config.identity_file.string(), config.user,
+          target_, identity_fingerprint_, config_.identity_file.string(), config_.user,
           rc == SSH_AUTH_PARTIAL ? " (it asks for further authentication methods)" : ""));
     }
-    session = owner.release();
-    log(fmt::format("ssh {}: connected, host key {}", target, host_key_fingerprint));
+    session_ = owner.release();
+    log(fmt::format("ssh {}: connected, host key {}", target_, host_key_fingerprint_));
   }
 
   // Checks the server's key against the pin file or known_hosts file. A pin file is read,
@@ -221,15 +221,15 @@ struct SshSession::Impl {
   void verifyHostKey(ssh_session s) {
     ssh_key raw = nullptr;
     if (ssh_get_server_publickey(s, &raw) != SSH_OK) {
-      throw SshConnectError(fmt::format("ssh {}: no host key from the server: {}", target, ssh_get_error(s)));
+      throw SshConnectError(fmt::format("ssh {}: no host key from the server: {}", target_, ssh_get_error(s)));
     }
     detail::SshKeyPtr server_key(raw);
     std::string got = detail::fingerprint(server_key.get());
     std::string got_type = ssh_key_type_to_char(ssh_key_type(server_key.get()));
-    std::string host_port = fmt::format("{}:{}", config.host, config.port);
-    std::string name = knownHostsName(config.host, config.port);
+    std::string host_port = fmt::format("{}:{}", config_.host, config_.port);
+    std::string name = knownHostsName(config_.host, config_.port);
     const fs::path& file = hostKeyFile();
-    bool pin = config.host_key_policy == HostKeyPolicy::kPinOnFirstUse;
+    bool pin = config_.host_key_policy == HostKeyPolicy::kPinOnFirstUse;
 
     int fd = -1;
     if (pin) {
@@ -240,7 +240,7 @@ struct SshSession::Impl {
       fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     }
     if (fd < 0) {
-      throw SshHostKeyError(fmt::format("ssh {}: cannot open {} file {}: {}", target,
+      throw SshHostKeyError(fmt::format("ssh {}: cannot open {} file {}: {}", target_,
                                         pin ? "host key pin" : "known_hosts", file.string(),
                                         std::strerror(errno)));
     }
@@ -278,7 +278,7 @@ struct SshSession::Impl {
       ssh_knownhosts_entry_free(entry);
     }
 
-    host_key_fingerprint = got;
+    host_key_fingerprint_ = got;
     if (match) return;
     if (!recorded.empty()) {
       std::string expected;
@@ -286,7 +286,7 @@ struct SshSession::Impl {
       throw SshHostKeyError(fmt::format(
           "ssh {}: host key mismatch for {}: the server presented {} ({}) but {} records {}; "
           "refusing to connect{}",
-          target, host_port, got, got_type, file.string(), expected,
+          target_, host_port, got, got_type, file.string(), expected,
           pin ? " (a machine restarted with a new host key is a new instance: give it a new pin file)"
               : ""));
     }
@@ -294,28 +294,28 @@ struct SshSession::Impl {
       throw SshHostKeyError(fmt::format(
           "ssh {}: unknown host key for {}: the server presented {} ({}) and known_hosts file {} "
           "has no entry for {}; refusing to connect",
-          target, host_port, got, got_type, file.string(), name));
+          target_, host_port, got, got_type, file.string(), name));
     }
     char* entry_line = nullptr;
     if (ssh_session_export_known_hosts_entry(s, &entry_line) != SSH_OK || entry_line == nullptr) {
-      throw SshHostKeyError(fmt::format("ssh {}: cannot format the host key for {}", target, file.string()));
+      throw SshHostKeyError(fmt::format("ssh {}: cannot format the host key for {}", target_, file.string()));
     }
     std::string record(entry_line);
     ssh_string_free_char(entry_line);
     if (record.empty() || record.back() != '\n') record += '\n';
     if (::write(fd, record.data(), record.size()) != static_cast<ssize_t>(record.size())) {
-      throw SshHostKeyError(fmt::format("ssh {}: cannot record the host key in {}: {}", target,
+      throw SshHostKeyError(fmt::format("ssh {}: cannot record the host key in {}: {}", target_,
                                         file.string(), std::strerror(errno)));
     }
-    log(fmt::format("ssh {}: first contact, pinned host key {} ({}) in {}", target, got, got_type,
+    log(fmt::format("ssh {}: first contact, pinned host key {} ({}) in {}", target_, got, got_type,
                     file.string()));
   }
 
   // Connects if there is no live connection (one attempt, within the deadline).
   void ensureConnected(const Deadline& deadline) {
     if (alive()) return;
-    if (session != nullptr) {
-      log(fmt::format("ssh {}: reconnecting (the previous connection was lost)", target));
+    if (session_ != nullptr) {
+      log(fmt::format("ssh {}: reconnecting (the previous connection was lost)", target_));
     }
     connectOnce(deadline);
   }
@@ -324,19 +324,19 @@ struct SshSession::Impl {
   [[noreturn]] void fail(const std::string& doing, const Deadline& deadline) {
     std::string why = libsshError();
     if (!alive()) {
-      lost = true;
-      std::string message = fmt::format("ssh {}: connection lost while {} after {}: {}", target, doing,
+      lost_ = true;
+      std::string message = fmt::format("ssh {}: connection lost while {} after {}: {}", target_, doing,
                                         formatDuration(deadline.elapsed()), why);
       log(message);
       throw SshConnectionLost(message);
     }
     if (deadline.expired()) {
-      std::string message = fmt::format("ssh {}: timed out after {} while {}", target,
+      std::string message = fmt::format("ssh {}: timed out after {} while {}", target_,
                                         formatDuration(deadline.budget()), doing);
       log(message);
       throw SshTimeout(message);
     }
-    std::string message = fmt::format("ssh {}: failed while {}: {}", target, doing, why);
+    std::string message = fmt::format("ssh {}: failed while {}: {}", target_, doing, why);
     log(message);
     throw SshError(message);
   }
@@ -359,26 +359,34 @@ struct SshSession::Impl {
   // last call) is reopened once: nothing was sent yet, so nothing runs twice.
   ssh_channel openChannel(const std::string& doing, const Deadline& deadline) {
     for (int attempt = 0;; ++attempt) {
-      ssh_channel ch = ssh_channel_new(session);
+      ssh_channel ch = ssh_channel_new(session_);
       if (ch != nullptr && ssh_channel_open_session(ch) == SSH_OK) return ch;
       if (ch != nullptr) ssh_channel_free(ch);
       if (attempt == 0 && !alive() && !deadline.expired()) {
-        log(fmt::format("ssh {}: the connection was found closed; reconnecting", target));
+        log(fmt::format("ssh {}: the connection was found closed; reconnecting", target_));
         connectOnce(deadline);
-        setTimeout(session, deadline.remaining());
+        setTimeout(session_, deadline.remaining());
         continue;
       }
       fail(doing + " (opening a channel)", deadline);
     }
   }
 
+  // libssh takes commands and paths as C strings: a NUL would silently cut them short.
+  void checkNoNul(std::string_view what, std::string_view text) {
+    if (text.find('\0') != std::string_view::npos) {
+      throw SshError(fmt::format("ssh {}: the {} contains a NUL byte: {}", target_, what, printable(text)));
+    }
+  }
+
   SshResult run(std::string_view command, Clock::duration timeout) {
+    checkNoNul("command", command);
     Deadline deadline = Deadline::after(timeout);
     std::string cmd(command);
     std::string doing = fmt::format("running `{}`", printable(cmd));
     ensureConnected(deadline);
-    log(fmt::format("ssh {} $ {}", target, printable(cmd)));
-    setTimeout(session, deadline.remaining());
+    log(fmt::format("ssh {} $ {}", target_, printable(cmd)));
+    setTimeout(session_, deadline.remaining());
 
     ExitInfo info;
     struct ssh_channel_callbacks_struct callbacks {};
@@ -408,7 +416,7 @@ struct SshSession::Impl {
         if (info.have_status || !info.signal.empty() || ssh_channel_is_closed(channel)) break;
         // Output is complete; the exit status or signal follows in a packet that only a
         // blocking call processes (bounded by the session timeout).
-        setTimeout(session, deadline.remaining());
+        setTimeout(session_, deadline.remaining());
         ssh_channel_get_exit_status(channel);
         if (info.have_status || !info.signal.empty() || ssh_channel_is_closed(channel)) break;
         if (!alive()) fail(doing, deadline);
@@ -419,7 +427,7 @@ struct SshSession::Impl {
     result.exit_status = info.signal.empty() ? info.status : -1;
     result.exit_signal = info.signal;
 
-    std::string line = fmt::format("ssh {}: {} after {}; stdout {} bytes, stderr {} bytes", target,
+    std::string line = fmt::format("ssh {}: {} after {}; stdout {} bytes, stderr {} bytes", target_,
                                    result.describe(), formatDuration(deadline.elapsed()),
                                    result.out.size(), result.err.size());
     if (!result.err.empty()) line += fmt::format("; stderr tail: {}", printable(tail(result.err, kStderrTail)));
@@ -430,7 +438,7 @@ struct SshSession::Impl {
   // Waits until the socket has something to read, for at most what is left (capped, so
   // the loop also notices the deadline).
   void waitForSocket(const Deadline& deadline) {
-    int fd = ssh_get_fd(session);
+    int fd = ssh_get_fd(session_);
     if (fd < 0) return;
     auto left = duration_cast<milliseconds>(deadline.remaining());
     int ms = static_cast<int>(std::clamp<milliseconds::rep>(left.count(), 1, 200));
@@ -447,7 +455,7 @@ struct SshSession::Impl {
     std::string message = fmt::format(
         "ssh {}: `{}` did not finish within {} (SIGKILL requested, channel closed; stdout so "
         "far {} bytes, stderr so far {} bytes{})",
-        target, printable(cmd), formatDuration(deadline.budget()), partial.out.size(),
+        target_, printable(cmd), formatDuration(deadline.budget()), partial.out.size(),
         partial.err.size(),
         partial.err.empty() ? "" : ": " + printable(tail(partial.err, kStderrTail)));
     log(message);
@@ -467,16 +475,16 @@ struct SshSession::Impl {
     if (!alive() || deadline.expired() || sftp == nullptr) {
       // After a timeout the SFTP channel may still expect replies: start afresh next time.
       if (deadline.expired() && alive()) {
-        std::string message = fmt::format("ssh {}: timed out after {} while {}", target,
+        std::string message = fmt::format("ssh {}: timed out after {} while {}", target_,
                                           formatDuration(deadline.budget()), doing);
-        lost = true;
+        lost_ = true;
         log(message);
         throw SshTimeout(message);
       }
       fail(doing, deadline);
     }
     std::string message =
-        fmt::format("ssh {}: {}: {}", target, doing, describeSftpError(sftp_get_error(sftp)));
+        fmt::format("ssh {}: {}: {}", target_, doing, describeSftpError(sftp_get_error(sftp)));
     log(message);
     throw SshError(message);
   }
@@ -484,15 +492,15 @@ struct SshSession::Impl {
   // Starts the SFTP subsystem; reopens a connection found dead once, like openChannel().
   void openSftp(Sftp& s, const std::string& doing, const Deadline& deadline) {
     for (int attempt = 0;; ++attempt) {
-      setTimeout(session, deadline.remaining());
-      s.sftp = sftp_new(session);
+      setTimeout(session_, deadline.remaining());
+      s.sftp = sftp_new(session_);
       if (s.sftp != nullptr && sftp_init(s.sftp) == SSH_OK) return;
       if (s.sftp != nullptr) {
         sftp_free(s.sftp);
         s.sftp = nullptr;
       }
       if (attempt == 0 && !alive() && !deadline.expired()) {
-        log(fmt::format("ssh {}: the connection was found closed; reconnecting", target));
+        log(fmt::format("ssh {}: the connection was found closed; reconnecting", target_));
         connectOnce(deadline);
         continue;
       }
@@ -501,6 +509,7 @@ struct SshSession::Impl {
   }
 
   std::string read(const std::string& path, Clock::duration timeout) {
+    checkNoNul("remote path", path);
     Deadline deadline = Deadline::after(timeout);
     std::string doing = fmt::format("sftp read {}", path);
     ensureConnected(deadline);
@@ -515,7 +524,7 @@ struct SshSession::Impl {
         sftp_close(file);
         failSftp(s.sftp, doing, deadline);
       }
-      setTimeout(session, deadline.remaining());
+      setTimeout(session_, deadline.remaining());
       ssize_t n = sftp_read(file, buf.data(), buf.size());
       if (n == 0) break;
       if (n < 0) {
@@ -525,14 +534,15 @@ struct SshSession::Impl {
       data.append(buf.data(), static_cast<std::size_t>(n));
     }
     sftp_close(file);
-    log(fmt::format("ssh {}: {}: {} bytes in {}", target, doing, data.size(),
+    log(fmt::format("ssh {}: {}: {} bytes in {}", target_, doing, data.size(),
                     formatDuration(deadline.elapsed())));
     return data;
   }
 
   void write(const std::string& path, std::string_view bytes, int mode, Clock::duration timeout) {
+    checkNoNul("remote path", path);
     if (mode < 0 || mode > 07777) {
-      throw SshError(fmt::format("ssh {}: sftp write {}: mode {:o} is not a file mode", target, path, mode));
+      throw SshError(fmt::format("ssh {}: sftp write {}: mode {:o} is not a file mode", target_, path, mode));
     }
     Deadline deadline = Deadline::after(timeout);
     std::string doing = fmt::format("sftp write {} ({} bytes, mode {:04o})", path, bytes.size(), mode);
@@ -547,7 +557,7 @@ struct SshSession::Impl {
         sftp_close(file);
         failSftp(s.sftp, doing, deadline);
       }
-      setTimeout(session, deadline.remaining());
+      setTimeout(session_, deadline.remaining());
       std::size_t len = std::min(kChunk, bytes.size() - done);
       ssize_t n = sftp_write(file, bytes.data() + done, len);
       if (n <= 0) {
@@ -561,13 +571,13 @@ struct SshSession::Impl {
     if (sftp_chmod(s.sftp, path.c_str(), static_cast<mode_t>(mode)) != SSH_OK) {
       failSftp(s.sftp, doing + " (setting the mode)", deadline);
     }
-    log(fmt::format("ssh {}: {}: done in {}", target, doing, formatDuration(deadline.elapsed())));
+    log(fmt::format("ssh {}: {}: done in {}", target_, doing, formatDuration(deadline.elapsed())));
   }
 };
 
-SshSession::SshSession(SshClientConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
-  auto& c = impl_->config;
-  std::string where = fmt::format("ssh {}", impl_->target);
+SshSession::SshSession(SshClientConfig config_) : impl_(std::make_unique<Impl>(std::move(config_))) {
+  auto& c = impl_->config_;
+  std::string where = fmt::format("ssh {}", impl_->target_);
   if (c.user.empty()) throw SshError(where + ": config.user is empty; set the login user");
   if (c.host.empty()) throw SshError(where + ": config.host is empty");
   if (c.port <= 0 || c.port > 65535) {
@@ -585,36 +595,36 @@ SshSession::SshSession(SshClientConfig config) : impl_(std::make_unique<Impl>(st
     throw SshError(where + ": host key policy kStrict needs config.known_hosts_file");
   }
   if (c.identity_file.empty()) c.identity_file = ensureSshKey().private_key;
-  impl_->identity = detail::loadPrivateKey(c.identity_file);
-  impl_->identity_fingerprint = detail::fingerprint(impl_->identity.get());
+  impl_->identity_ = detail::loadPrivateKey(c.identity_file);
+  impl_->identity_fingerprint_ = detail::fingerprint(impl_->identity_.get());
 }
 
 SshSession::~SshSession() = default;
 SshSession::SshSession(SshSession&& other) noexcept = default;
 SshSession& SshSession::operator=(SshSession&& other) noexcept = default;
 
-const SshClientConfig& SshSession::config() const { return impl_->config; }
+const SshClientConfig& SshSession::config() const { return impl_->config_; }
 
 bool SshSession::connected() const {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->mu_);
   return impl_->alive();
 }
 
 std::string SshSession::hostKeyFingerprint() const {
-  std::lock_guard lock(impl_->mu);
-  return impl_->host_key_fingerprint;
+  std::lock_guard lock(impl_->mu_);
+  return impl_->host_key_fingerprint_;
 }
 
 void SshSession::connect(const Deadline& deadline) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->mu_);
   impl_->connectOnce(deadline);
 }
 
 void SshSession::waitUntilReachable(const Deadline& deadline) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->mu_);
   if (impl_->alive()) return;
   eventually(
-      fmt::format("ssh {} reachable", impl_->target), deadline,
+      fmt::format("ssh {} reachable", impl_->target_), deadline,
       [&] {
         try {
           impl_->connectOnce(deadline);
@@ -628,23 +638,23 @@ void SshSession::waitUntilReachable(const Deadline& deadline) {
 }
 
 void SshSession::disconnect() {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->mu_);
   impl_->drop();
 }
 
 SshResult SshSession::run(std::string_view command, Clock::duration timeout) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->mu_);
   return impl_->run(command, timeout);
 }
 
 std::string SshSession::read(const std::string& remote_path, Clock::duration timeout) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->mu_);
   return impl_->read(remote_path, timeout);
 }
 
 void SshSession::write(const std::string& remote_path, std::string_view bytes, int mode,
                        Clock::duration timeout) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->mu_);
   impl_->write(remote_path, bytes, mode, timeout);
 }
 

@@ -233,6 +233,20 @@ TEST_F(SshConfigCheck, ConstructionDoesNotConnect) {
   EXPECT_EQ(session.target(), "bnet@127.0.0.1:1");
 }
 
+TEST_F(SshConfigCheck, NulBytesInCommandsAndPathsAreRefusedBeforeConnecting) {
+  auto c = valid();
+  c.port = 1;  // nothing listens: the check must come first
+  SshSession session(c);
+  EXPECT_THROW(session.run(std::string("echo a\0b", 8)), SshError);
+  EXPECT_THROW(session.read(std::string("/tmp/a\0b", 8)), SshError);
+  EXPECT_THROW(session.write(std::string("/tmp/a\0b", 8), "x"), SshError);
+  try {
+    session.run(std::string("echo a\0b", 8));
+  } catch (const SshError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the command contains a NUL byte: echo a\\x00b"));
+  }
+}
+
 TEST(SshResult, DescribesHowTheCommandEnded) {
   EXPECT_EQ((SshResult{.exit_status = 0}).describe(), "exited with status 0");
   EXPECT_EQ((SshResult{.exit_status = 3}).describe(), "exited with status 3");
