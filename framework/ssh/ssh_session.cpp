@@ -11,12 +11,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <sstream>
 #include <vector>
 
+#include "framework/artifacts/artifacts.hpp"
+#include "framework/artifacts/log_writer.hpp"
+#include "framework/artifacts/redactor.hpp"
 #include "framework/ssh/libssh_util.h"
 #include "framework/wait/eventually.hpp"
 
@@ -116,6 +120,7 @@ struct SshSession::Impl {
   // Set when an operation saw the connection fail; the libssh session is freed only by
   // the next connect, after every channel and SFTP handle of the failed call is gone.
   bool lost_ = false;
+  std::shared_ptr<RedactingLogWriter> log_file_;
   mutable std::mutex mu_;
 
   explicit Impl(SshClientConfig c) : config_(std::move(c)), target_(config_.target()) {}
@@ -123,15 +128,16 @@ struct SshSession::Impl {
 
   // ---- logging -------------------------------------------------------------------------
 
+  // Every line is redacted (registered secrets masked) before it reaches the logger or the
+  // file. The file is written a whole line at a time, so sessions sharing it do not mix.
   void log(const std::string& line) {
-    if (config_.log) config_.log(line);
+    if (config_.log) config_.log(Redactor::instance().redact(line));
     if (!config_.log_path.empty()) {
-      // One write per line with O_APPEND, so sessions sharing a file do not interleave.
-      int fd = ::open(config_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      if (fd >= 0) {
-        std::string with_newline = line + "\n";
-        [[maybe_unused]] ssize_t n = ::write(fd, with_newline.data(), with_newline.size());
-        ::close(fd);
+      try {
+        if (!log_file_) log_file_ = RedactingLogWriter::open(config_.log_path);
+        log_file_->line(line);
+      } catch (const std::exception&) {
+        // A log that cannot be written must not fail the command it describes.
       }
     }
   }
@@ -593,6 +599,12 @@ SshSession::SshSession(SshClientConfig config_) : impl_(std::make_unique<Impl>(s
   }
   if (c.host_key_policy == HostKeyPolicy::kStrict && c.known_hosts_file.empty()) {
     throw SshError(where + ": host key policy kStrict needs config.known_hosts_file");
+  }
+  if (!c.log && c.log_path.empty()) {
+    // Like a child process's log: in the running test's artifacts folder.
+    std::string name = fmt::format("ssh-{}-{}", c.host, c.port);
+    std::replace_if(name.begin(), name.end(), [](char ch) { return !std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-'; }, '_');
+    c.log_path = Artifacts::instance().logPath(name + ".log", name);
   }
   if (c.identity_file.empty()) c.identity_file = ensureSshKey().private_key;
   impl_->identity_ = detail::loadPrivateKey(c.identity_file);

@@ -37,6 +37,8 @@ struct SshClientConfig {
   HostKeyPolicy host_key_policy = HostKeyPolicy::kPinOnFirstUse;
   std::filesystem::path pin_file;          // kPinOnFirstUse (required): known_hosts format
   std::filesystem::path known_hosts_file;  // kStrict (required): OpenSSH known_hosts
+  // Lines are redacted (e2e::Redactor) first. With neither set, they go to
+  // ssh-<host>-<port>.log in the artifacts folder of the test running at construction.
   SshLogger log;                           // optional
   std::filesystem::path log_path;          // optional: the same lines appended to this file
 

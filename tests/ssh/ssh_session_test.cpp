@@ -21,6 +21,8 @@
 #include <sstream>
 #include <thread>
 
+#include "framework/artifacts/artifacts.hpp"
+#include "framework/artifacts/redactor.hpp"
 #include "framework/ssh/ssh_key.hpp"
 #include "framework/wait/eventually.hpp"
 #include "tests/ssh/sshd_server.hpp"
@@ -70,7 +72,9 @@ std::vector<std::string> livingDescendants() {
     if (!std::getline(stat, line)) continue;
     auto close = line.rfind(')');
     if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z') continue;
-    alive.push_back(line.substr(0, close + 1));
+    std::string who = line.substr(0, close + 1);
+    if (who.ends_with("(e2e-guardian)")) continue;  // ChildProcess's watchdog, lives as long as we do
+    alive.push_back(who);
   }
   return alive;
 }
@@ -471,6 +475,30 @@ TEST_F(SshSessionTest, LogRecordsEachCommandAndResultButNoFileContent) {
   EXPECT_THAT(text, HasSubstr(fmt::format("sftp write {} (18 bytes, mode 0600)", (dir_.path() / "secret").string())));
   EXPECT_THAT(text, ::testing::Not(HasSubstr("secret-content-xyz")));
   EXPECT_EQ(readLocal(cfg.log_path), text) << "the log file holds the same lines";
+}
+
+TEST_F(SshSessionTest, LogMasksRegisteredSecrets) {
+  ASSERT_TRUE(Redactor::instance().registerSecret("hunter2-secret-value"));
+  auto cfg = config();
+  cfg.log_path = dir_.path() / "ssh.log";
+  SshSession ssh(cfg);
+  auto r = ssh.run("echo token=hunter2-secret-value >&2");
+  EXPECT_EQ(r.err, "token=hunter2-secret-value\n") << "results are not redacted, only logs";
+  for (const auto& text : {logText(), readLocal(cfg.log_path)}) {
+    EXPECT_THAT(text, ::testing::Not(HasSubstr("hunter2-secret-value")));
+    EXPECT_THAT(text, HasSubstr("$ echo token=[REDACTED] >&2"));
+    EXPECT_THAT(text, HasSubstr("stderr tail: token=[REDACTED]\\n"));
+  }
+}
+
+TEST_F(SshSessionTest, LogGoesToTheTestsArtifactsByDefault) {
+  auto cfg = config();
+  cfg.log = nullptr;
+  SshSession ssh(cfg);
+  ssh.run("echo to-artifacts");
+  fs::path expected = Artifacts::instance().testDir() / fmt::format("ssh-127.0.0.1-{}.log", server_->port());
+  EXPECT_EQ(ssh.config().log_path, expected);
+  EXPECT_THAT(readLocal(expected), HasSubstr("$ echo to-artifacts"));
 }
 
 TEST_F(SshSessionTest, ConcurrentCallsOnOneSessionAreSerialized) {

@@ -25,10 +25,6 @@
 
 #include "framework/wait/eventually.hpp"
 
-// The lead's e2e::ChildProcess (framework/process) is not implemented yet; until it lands
-// this fixture owns sshd with a small fork/exec of its own: own process group, output to a
-// log file from the first byte, SIGTERM/SIGKILL and reap on stop.
-
 namespace e2e::testing {
 namespace {
 
@@ -43,13 +39,6 @@ std::string readFile(const fs::path& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::vector<char*> cArgv(std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  return argv;
 }
 
 bool reaped(pid_t pid) {
@@ -69,30 +58,16 @@ bool gone(pid_t pid) {
 
 }  // namespace
 
-std::string runProgram(const std::vector<std::string>& argv_in) {
-  std::vector<std::string> args = argv_in;
-  auto argv = cArgv(args);
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    ::dup2(pipefd[1], 2);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
+std::string runProgram(const std::vector<std::string>& argv) {
+  static std::atomic<int> runs{0};
+  ChildProcessConfig config{.name = fmt::format("{}-{}", fs::path(argv.at(0)).filename().string(), ++runs),
+                            .executable = argv.at(0),
+                            .args = std::vector<std::string>(argv.begin() + 1, argv.end())};
+  auto result = runCommand(std::move(config), Deadline::after(30s));
+  if (!result.status.success()) {
+    throw std::runtime_error(fmt::format("{} {}: {}", argv[0], result.status.describe(), result.output));
   }
-  ::close(pipefd[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-  ::close(pipefd[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    throw std::runtime_error(fmt::format("{} failed (status {}): {}", argv_in[0], status, out));
-  }
-  return out;
+  return result.output;
 }
 
 TempDir::TempDir(const std::string& prefix) {
@@ -224,52 +199,27 @@ SshdServer SshdServer::start(SshdConfig config) {
     for (const auto& line : config.extra_config) out << line << "\n";
   }
 
-  SshdServer server;
-  server.config_ = config;
   // A log per start, so a restart on the same port is not mistaken for ready by the
   // previous run's "Server listening" line.
   static std::atomic<int> starts{0};
-  server.log_path_ = config.dir / fmt::format("sshd-{}-{}.log", config.port, ++starts);
-  std::vector<std::string> args{kSshd, "-D", "-e", "-f", cfg.string()};
-  auto argv = cArgv(args);
-  std::string log = server.log_path_.string();
-  auto delay = config.start_delay;
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    // If the test process dies without running destructors (a crash), sshd goes too.
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(125);
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int null = ::open("/dev/null", O_RDONLY);
-    if (fd < 0 || null < 0) ::_exit(126);
-    ::dup2(null, 0);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    if (delay.count() > 0) {
-      timespec ts{static_cast<time_t>(delay.count() / 1000), static_cast<long>(delay.count() % 1000) * 1000000L};
-      while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-      }
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
+  ChildProcessConfig child{.name = fmt::format("sshd-{}-{}", config.port, ++starts),
+                           .executable = kSshd,
+                           .args = {"-D", "-e", "-f", cfg.string()},
+                           .log_path = config.dir / fmt::format("sshd-{}-{}.log", config.port, starts.load())};
+  if (config.start_delay.count() > 0) {
+    // exec replaces the shell, so sshd keeps the pid (and group) ChildProcess owns.
+    child.args = {"-c", fmt::format("sleep {:.3f}; exec {} -D -e -f '{}'",
+                                    config.start_delay.count() / 1000.0, kSshd, cfg.string())};
+    child.executable = "/bin/sh";
   }
-  ::setpgid(pid, pid);
-  server.pid_ = pid;
-  if (delay.count() == 0) server.waitForListening(Deadline::after(config.ready_timeout));
+  SshdServer server(config, ChildProcess::start(std::move(child)));
+  if (config.start_delay.count() == 0) server.waitForListening(Deadline::after(config.ready_timeout));
   return server;
-}
-
-SshdServer::SshdServer(SshdServer&& other) noexcept
-    : config_(std::move(other.config_)), log_path_(std::move(other.log_path_)), pid_(other.pid_) {
-  other.pid_ = -1;
 }
 
 SshdServer::~SshdServer() { stop(); }
 
-std::string SshdServer::logText() const { return readFile(log_path_); }
+std::string SshdServer::logText() const { return process_.logText(); }
 
 std::string SshdServer::hostKeyFingerprint() const {
   std::string out = runProgram({kSshKeygen, "-l", "-f", hostKeyPath().string() + ".pub"});
@@ -281,25 +231,24 @@ std::string SshdServer::hostKeyFingerprint() const {
 
 void SshdServer::waitForListening(const Deadline& deadline) {
   std::string needle = fmt::format("Server listening on 127.0.0.1 port {}.", config_.port);
-  eventually(fmt::format("sshd on 127.0.0.1:{} listening", config_.port), deadline, [&] {
-    if (reaped(pid_)) {
-      pid_t old = pid_;
-      pid_ = -1;
-      return Attempt::fail(fmt::format("sshd (pid {}) exited; log {}:\n{}", old, log_path_.string(), logText()));
-    }
+  waitForReady(process_, fmt::format("sshd on 127.0.0.1:{} listening", config_.port), deadline, [&] {
     std::string text = logText();
     return Attempt::check(text.find(needle) != std::string::npos,
                           text.empty() ? "log is empty" : "log: " + text.substr(0, 500));
   });
 }
 
-void SshdServer::killTree(int sig) {
-  if (pid_ <= 0) return;
+void SshdServer::killTree(bool kill_listener) {
+  if (process_.pid() <= 0 || !process_.running()) {
+    process_.stop();
+    return;
+  }
   std::set<pid_t> all;
-  // Connection children live in sessions of their own, so a group signal misses them:
-  // signal the whole tree, again until nothing new appears (a child may fork meanwhile).
+  // Connection children live in sessions of their own, so a group signal misses them, and
+  // a command sshd no longer waits for may have left the tree: signal both sets, again
+  // until nothing new appears (a child may fork meanwhile).
   for (int round = 0; round < 20; ++round) {
-    auto now = descendants(pid_);
+    auto now = descendants(process_.pid());
     auto started = startedThroughPort(config_.port);
     now.insert(started.begin(), started.end());
     bool fresh = false;
@@ -309,23 +258,17 @@ void SshdServer::killTree(int sig) {
     }
     if (!fresh) break;
   }
-  ::kill(-pid_, sig);
-  auto until = Clock::now() + 3s;
-  while (!reaped(pid_) && Clock::now() < until) std::this_thread::sleep_for(10ms);
-  if (!reaped(pid_)) {
-    ::kill(-pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  pid_ = -1;
+  if (kill_listener) process_.signal(SIGKILL);
+  process_.stop(3s);
   // Orphans came to us (subreaper); reap each, bounded.
-  until = Clock::now() + 3s;
+  auto until = Clock::now() + 3s;
   for (pid_t p : all) {
     while (!reaped(p) && !gone(p) && Clock::now() < until) std::this_thread::sleep_for(5ms);
   }
 }
 
-void SshdServer::killAll() { killTree(SIGKILL); }
+void SshdServer::killAll() { killTree(true); }
 
-void SshdServer::stop() { killTree(SIGTERM); }
+void SshdServer::stop() { killTree(false); }
 
 }  // namespace e2e::testing

@@ -7,12 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "framework/process/child_process.hpp"
 #include "framework/wait/deadline.hpp"
 
 namespace e2e::testing {
 
-// Runs a short program (argv[0] an absolute path) and returns its stdout; throws
-// std::runtime_error with its output when it exits non-zero.
+// Runs a short program (argv[0] an absolute path) with e2e::runCommand and returns its
+// output; throws std::runtime_error with the output when it exits non-zero.
 std::string runProgram(const std::vector<std::string>& argv);
 
 // A fresh folder under $TMPDIR (or /tmp), removed with everything in it by the destructor.
@@ -47,14 +48,14 @@ class SshdServer {
   // for "Server listening" unless start_delay is set. Throws std::runtime_error with the log.
   static SshdServer start(SshdConfig config);
 
-  SshdServer(SshdServer&& other) noexcept;
+  SshdServer(SshdServer&& other) noexcept = default;
   SshdServer& operator=(SshdServer&&) = delete;
   SshdServer(const SshdServer&) = delete;
   ~SshdServer();
 
   int port() const { return config_.port; }
-  pid_t pid() const { return pid_; }
-  const std::filesystem::path& logPath() const { return log_path_; }
+  pid_t pid() const { return process_.pid(); }
+  const std::filesystem::path& logPath() const { return process_.logPath(); }
   std::filesystem::path hostKeyPath() const { return config_.dir / "ssh_host_ed25519_key"; }
   // "SHA256:..." of the host key, from ssh-keygen -l.
   std::string hostKeyFingerprint() const;
@@ -79,11 +80,11 @@ class SshdServer {
   static std::set<pid_t> startedThroughPort(int port);
 
  private:
-  SshdServer() = default;
-  void killTree(int sig);
+  SshdServer(SshdConfig config, ChildProcess process)
+      : config_(std::move(config)), process_(std::move(process)) {}
+  void killTree(bool kill_listener);
   SshdConfig config_;
-  std::filesystem::path log_path_;
-  pid_t pid_ = -1;
+  ChildProcess process_;
 };
 
 }  // namespace e2e::testing
