@@ -284,8 +284,10 @@ struct SshSession::Impl {
       ssh_knownhosts_entry_free(entry);
     }
 
-    host_key_fingerprint_ = got;
-    if (match) return;
+    if (match) {
+      host_key_fingerprint_ = got;
+      return;
+    }
     if (!recorded.empty()) {
       std::string expected;
       for (const auto& r : recorded) expected += (expected.empty() ? "" : ", ") + r;
@@ -309,10 +311,12 @@ struct SshSession::Impl {
     std::string record(entry_line);
     ssh_string_free_char(entry_line);
     if (record.empty() || record.back() != '\n') record += '\n';
+    if (!content.empty() && content.back() != '\n') record.insert(0, "\n");  // a hand-edited last line
     if (::write(fd, record.data(), record.size()) != static_cast<ssize_t>(record.size())) {
       throw SshHostKeyError(fmt::format("ssh {}: cannot record the host key in {}: {}", target_,
                                         file.string(), std::strerror(errno)));
     }
+    host_key_fingerprint_ = got;
     log(fmt::format("ssh {}: first contact, pinned host key {} ({}) in {}", target_, got, got_type,
                     file.string()));
   }

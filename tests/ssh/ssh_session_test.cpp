@@ -3,7 +3,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -276,6 +279,52 @@ TEST_F(SshSessionTest, PinOnFirstUseRecordsThenAccepts) {
   EXPECT_EQ(readLocal(cfg.pin_file), pinned) << "a known key must not be recorded twice";
 }
 
+TEST_F(SshSessionTest, FirstContactWaitsForAnotherProcessRecordingThePin) {
+  // Another process holds the pin file's lock while it records the key; our first contact
+  // must wait, then find the key recorded and not add it a second time.
+  auto cfg = config();
+  fs::create_directories(cfg.pin_file.parent_path());
+  int fd = ::open(cfg.pin_file.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  struct stat st {};
+  ASSERT_EQ(::fstat(fd, &st), 0);
+  std::string error = "not finished";
+  std::thread connecting([&] {
+    try {
+      SshSession(cfg).connect(Deadline::after(30s));
+      error.clear();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  // /proc/locks lists a blocked flock request as "N: -> FLOCK ADVISORY WRITE <pid> <dev>:<inode> ...".
+  std::string inode = fmt::format(":{} ", st.st_ino);
+  std::string wait_error;
+  try {
+    eventually("first contact blocked on the pin file lock", 20s, [&] {
+      std::string locks = readLocal("/proc/locks");
+      bool waiting = false;
+      std::istringstream lines(locks);
+      for (std::string line; std::getline(lines, line);) {
+        if (line.find("-> FLOCK") != std::string::npos && line.find(inode) != std::string::npos) waiting = true;
+      }
+      return Attempt::check(waiting, "no waiter on the pin file in /proc/locks");
+    });
+  } catch (const WaitError& e) {
+    wait_error = e.what();
+  }
+  EXPECT_EQ(wait_error, "");
+  std::string host_pub = readLocal(server_->hostKeyPath().string() + ".pub");
+  std::string line = fmt::format("[127.0.0.1]:{} {}", server_->port(), host_pub);
+  ASSERT_EQ(::write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+  connecting.join();
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(readLocal(cfg.pin_file), line) << "the key was recorded twice";
+}
+
 TEST_F(SshSessionTest, RestartedServerWithANewHostKeyIsRefused) {
   auto cfg = config();
   SshSession ssh(cfg);
@@ -302,6 +351,7 @@ TEST_F(SshSessionTest, RestartedServerWithANewHostKeyIsRefused) {
       EXPECT_THAT(e.what(), AllOf(HasSubstr(fmt::format("127.0.0.1:{}", port)), HasSubstr(old_fp),
                                   HasSubstr(new_fp), HasSubstr("mismatch")));
     }
+    EXPECT_FALSE(s.connected());
   }
 }
 
