@@ -131,9 +131,39 @@ TEST_F(BnetE2eCli, AllowRefusesProductionAndAllowAnyOutsideDev) {
   EXPECT_EQ(hub.admin().activeConfiguration("b1"), std::nullopt) << "nothing was written";
   auto dev_any = allow(hub, "any.json", "b.json", "dev");
   EXPECT_TRUE(dev_any.status.success()) << dev_any.output;
-  auto env = run({"hub", "allow", "--measurement", "m", "--builder", "b", "--env", "staging"});
-  EXPECT_EQ(env.status.describe(), "exited with code 2");
-  EXPECT_THAT(env.output, HasSubstr("environment files are not supported by this build yet"));
+}
+
+TEST_F(BnetE2eCli, AllowTakesTheHubAndItsKindFromAnEnvironmentFile) {
+  auto hub = BuilderHub::start({});
+  write("m.json", measure("twin").dump());
+  write("b.json", R"({"name": "b1", "ip_address": "10.0.2.15", "network": "dev", "secrets": {"k": "v"}})");
+  auto envFile = [&](const std::string& name, const std::string& kind, bool staging_safe) {
+    nlohmann::json env = {{"name", name}, {"kind", kind}, {"staging_safe_only", staging_safe},
+                          {"l1", {{"mode", "local"}}}, {"vm", {{"mode", "twin"}}},
+                          {"hub", {{"mode", "attach"}, {"builder_url", hub.instanceUrl()},
+                                   {"admin_url", hub.adminUrl()}, {"internal_url", hub.internalUrl()},
+                                   {"admin_password", "${BNET_TEST_HUB_PASSWORD}"}}}};
+    write(name + ".json", env.dump(2));
+    return (dir_ / (name + ".json")).string();
+  };
+  auto with_env = [&](const std::string& file) {
+    return run({"hub", "allow", "--measurement", (dir_ / "m.json").string(), "--builder", (dir_ / "b.json").string(),
+                "--env", file},
+               {{"BNET_TEST_HUB_PASSWORD", hub.adminPassword()}});
+  };
+  auto prod = with_env(envFile("prod", "production", true));
+  EXPECT_EQ(prod.status.describe(), "exited with code 3");
+  EXPECT_THAT(prod.output, HasSubstr("marked production"));
+  auto dev = with_env(envFile("dev", "dev", false));
+  EXPECT_TRUE(dev.status.success()) << dev.output;
+  EXPECT_EQ(hub.admin().fullConfiguration("b1"), R"({"k":"v"})");
+  auto local = run({"hub", "allow", "--measurement", (dir_ / "m.json").string(), "--builder",
+                    (dir_ / "b.json").string(), "--env", "local"});
+  EXPECT_EQ(local.status.describe(), "exited with code 2");
+  EXPECT_THAT(local.output, HasSubstr("hub.admin_url is empty"));
+  auto both = run({"hub", "allow", "--measurement", "m", "--builder", "b", "--env", "local", "--environment-kind", "dev"});
+  EXPECT_FALSE(both.status.success());
+  EXPECT_THAT(both.output, HasSubstr("excludes")) << "--env and --environment-kind do not go together";
 }
 
 TEST_F(BnetE2eCli, AllowReportsTheHubsAnswerToBadInput) {

@@ -14,6 +14,7 @@
 
 #include "fixtures/hub/builder_hub.hpp"
 #include "fixtures/hub/hub_matchers.hpp"
+#include "framework/env/selection.hpp"
 #include "framework/process/child_process.hpp"
 
 namespace bnet {
@@ -201,7 +202,30 @@ TEST(HubStandin, ListensOnLoopbackOnly) {
   EXPECT_THAT(result.output, HasSubstr("--listen '0.0.0.0:0': only loopback addresses"));
 }
 
-TEST(HubStandin, EnvironmentSelectsTheHub) {
+TEST(HubStandin, EnvironmentFilesSelectTheHub) {
+  auto none = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  auto local = BuilderHubConfig::fromEnvironment(Environment::load(e2e::resolveEnvironmentPath("local"), none));
+  EXPECT_EQ(local.mode, HubMode::kLocal);
+  EXPECT_EQ(local.admin_password, "local-hub-admin-password") << "the file's default";
+  EXPECT_FALSE(local.read_only);
+  auto staging_vars = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "BNET_STAGING_HUB_INTERNAL_URL") return "https://hub.staging.example:8082";
+    if (name.rfind("BNET_STAGING_", 0) != 0) return std::nullopt;
+    if (name.ends_with("_URL")) return "https://x.example";
+    if (name.ends_with("_PORT") || name.ends_with("_SECONDS") || name.ends_with("_CHAIN_ID")) return "12";
+    return "x";
+  };
+  auto staging = BuilderHubConfig::fromEnvironment(Environment::load(e2e::resolveEnvironmentPath("staging"), staging_vars));
+  EXPECT_EQ(staging.mode, HubMode::kAttach);
+  EXPECT_EQ(staging.internal_url, "https://hub.staging.example:8082");
+  EXPECT_TRUE(staging.read_only) << "a staging-safe environment is attached read-only";
+
+  auto hub = BuilderHub::start(local);
+  EXPECT_EQ(hub.adminPassword(), "local-hub-admin-password");
+  EXPECT_THAT(hubOutcomeOf([&] { hub.admin().addBuilder({.name = "b", .ip_address = "1.2.3.4"}); }), Succeeds());
+}
+
+TEST(HubStandin, EnvironmentVariablesOverrideTheHub) {
   ::setenv("BNET_HUB_URL", "http://127.0.0.1:18080", 1);
   ::setenv("BNET_HUB_ADMIN_URL", "http://127.0.0.1:18081", 1);
   ::setenv("BNET_HUB_ADMIN_PASSWORD", "pw", 1);
@@ -210,7 +234,7 @@ TEST(HubStandin, EnvironmentSelectsTheHub) {
   auto read_only = BuilderHubConfig::fromEnvironment();
   ::unsetenv("BNET_HUB_URL");
   ::unsetenv("BNET_HUB_ADMIN_PASSWORD");
-  auto local = BuilderHubConfig::fromEnvironment();
+  auto local = BuilderHubConfig::fromEnvironment();  // the current environment: local
   EXPECT_EQ(attach.mode, HubMode::kAttach);
   EXPECT_EQ(attach.admin_url, "http://127.0.0.1:18081");
   EXPECT_EQ(attach.admin_password, "pw");

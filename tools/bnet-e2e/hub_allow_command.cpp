@@ -11,8 +11,8 @@
 //   "secrets": <JSON> | "secrets_file": "path"}                (what the VM receives)
 // *_file paths are relative to the builder file; their bytes are sent unchanged.
 //
-// Until the environment-file loader lands, --env is not available: give the admin URL and
-// say what kind of environment it is with --environment-kind.
+// --env NAME|PATH takes the admin URL, credentials and the environment's kind from an
+// environment file (environments/NAME.json); with --admin-url, say the kind yourself.
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -20,7 +20,10 @@
 #include <memory>
 #include <sstream>
 
+#include "fixtures/environment/environment.hpp"
 #include "fixtures/hub/hub_allow.hpp"
+#include "framework/env/env_file.hpp"
+#include "framework/env/selection.hpp"
 #include "fixtures/hub/twin_measurement.hpp"
 #include "tools/bnet-e2e/commands.hpp"
 
@@ -37,6 +40,7 @@ struct AllowOptions {
   std::string admin_user = "admin";
   std::string admin_password_env = "BNET_HUB_ADMIN_PASSWORD";
   std::string environment_kind;
+  bool password_env_given = false;
   int timeout_s = 15;
 };
 
@@ -74,20 +78,56 @@ std::string documentFrom(const nlohmann::json& builder, const fs::path& builder_
                                                 inline_key, file_key));
 }
 
-void runAllow(const AllowOptions& o) {
+// Where to write and what kind of environment that is: from --env, or from the flags.
+struct Target {
+  EnvironmentKind kind = EnvironmentKind::kDev;
+  std::string admin_url;
+  std::string internal_url;
+  std::string admin_user;
+  std::optional<std::string> admin_password;  // from the environment file
+};
+
+Target targetOf(const AllowOptions& o) {
+  Target t;
   if (!o.env.empty()) {
-    throw CommandError(kExitBadInput, fmt::format(
-        "--env {}: environment files are not supported by this build yet; give --admin-url and "
-        "--environment-kind instead", o.env));
+    Environment env;
+    try {
+      env = Environment::load(e2e::resolveEnvironmentPath(o.env));
+    } catch (const std::exception& e) {
+      throw CommandError(kExitBadInput, fmt::format("--env {}: {}", o.env, e.what()));
+    }
+    t.kind = env.kind;
+    t.admin_url = env.hub.admin_url;
+    t.internal_url = env.hub.internal_url.empty() ? env.hub.builder_url : env.hub.internal_url;
+    t.admin_user = env.hub.admin_user;
+    t.admin_password = env.hub.admin_password;
+    if (t.kind != EnvironmentKind::kProduction && t.admin_url.empty()) {
+      throw CommandError(kExitBadInput, fmt::format(
+          "--env {}: hub.admin_url is empty in {} (a {} hub gets its URLs when it starts); give --admin-url and "
+          "--environment-kind", o.env, env.file.string(), toString(env.hub.mode)));
+    }
+    return t;
   }
-  if (o.admin_url.empty()) throw CommandError(kExitBadInput, "--admin-url is required (or --env, once available)");
+  if (o.admin_url.empty()) throw CommandError(kExitBadInput, "give --env NAME, or --admin-url with --environment-kind");
   if (o.environment_kind.empty()) {
     throw CommandError(kExitBadInput, "--environment-kind dev|staging|production is required with --admin-url");
   }
-  EnvironmentKind kind;
+  try {
+    t.kind = parseEnvironmentKind(o.environment_kind);
+  } catch (const std::invalid_argument& e) {
+    throw CommandError(kExitBadInput, e.what());
+  }
+  t.admin_url = o.admin_url;
+  t.internal_url = o.internal_url;
+  t.admin_user = o.admin_user;
+  return t;
+}
+
+void runAllow(const AllowOptions& o) {
+  Target target = targetOf(o);
+  const EnvironmentKind kind = target.kind;
   AllowRequest request;
   try {
-    kind = parseEnvironmentKind(o.environment_kind);
     auto records = readMeasurementsFile(o.measurement_file);
     if (records.size() != 1) {
       throw std::invalid_argument(fmt::format("measurements file {}: holds {} records; allow takes exactly one",
@@ -105,16 +145,22 @@ void runAllow(const AllowOptions& o) {
   }
   if (auto why = allowPolicyViolation(kind, request)) throw CommandError(kExitRefused, *why);
 
-  const char* password = std::getenv(o.admin_password_env.c_str());
-  if (password == nullptr || *password == '\0') {
-    fmt::print(stderr, "bnet-e2e: ${} is not set: calling the admin API without a password\n", o.admin_password_env);
+  std::string password;
+  if (target.admin_password && !o.password_env_given) {
+    password = *target.admin_password;
+  } else if (const char* p = std::getenv(o.admin_password_env.c_str()); p != nullptr) {
+    password = p;
   }
-  HubAdmin admin({.admin_url = o.admin_url,
-                  .internal_url = o.internal_url,
-                  .user = o.admin_user,
-                  .password = password != nullptr ? password : "",
+  if (password.empty()) {
+    fmt::print(stderr, "bnet-e2e: no admin password (${} is not set): calling the admin API without one\n",
+               o.admin_password_env);
+  }
+  HubAdmin admin({.admin_url = target.admin_url,
+                  .internal_url = target.internal_url,
+                  .user = target.admin_user,
+                  .password = password,
                   .timeout = std::chrono::seconds(o.timeout_s)});
-  if (o.internal_url.empty()) {
+  if (target.internal_url.empty()) {
     fmt::print(stderr, "bnet-e2e: no --internal-url: cannot read back active measurements and peers; a rerun relies "
                        "on the hub's 500 for duplicates\n");
   }
@@ -142,16 +188,18 @@ void addHubAllowCommand(CLI::App& hub) {
       ->required();
   cmd->add_option("--builder", o->builder_file, "builder JSON: name, ip_address, network, configuration, secrets")
       ->required();
-  cmd->add_option("--env", o->env, "environment name (not yet available: use --admin-url and --environment-kind)");
+  cmd->add_option("--env", o->env, "environment name or file: its hub's admin URL, credentials and kind");
   cmd->add_option("--admin-url", o->admin_url, "the hub's admin API, e.g. http://127.0.0.1:8081");
   cmd->add_option("--internal-url", o->internal_url, "the hub's internal (or instance) API, for read-back");
   cmd->add_option("--admin-user", o->admin_user, "admin Basic auth user")->capture_default_str();
   cmd->add_option("--admin-password-env", o->admin_password_env, "environment variable holding the admin password")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each([o](const std::string&) { o->password_env_given = true; });
   cmd->add_option("--environment-kind", o->environment_kind, "dev, staging or production (production is refused)")
       ->check(CLI::IsMember({"dev", "staging", "production"}));
   cmd->add_option("--timeout", o->timeout_s, "seconds per hub request")->capture_default_str();
   cmd->get_option("--env")->excludes(cmd->get_option("--admin-url"));
+  cmd->get_option("--env")->excludes(cmd->get_option("--environment-kind"));
   cmd->callback([o] { runAllow(*o); });
 }
 
