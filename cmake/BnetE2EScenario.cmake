@@ -17,5 +17,5 @@ function(bnet_e2e_add_scenario target)
   target_compile_features(${target} PRIVATE cxx_std_20)
   target_link_libraries(${target} PRIVATE bnet_e2e::fixtures bnet_e2e::framework bnet_e2e::test_main ${S_LIBS})
   gtest_discover_tests(${target} DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "${S_LABELS}" TIMEOUT ${S_TIMEOUT})
+    PROPERTIES LABELS "${S_LABELS}" TIMEOUT ${S_TIMEOUT} SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
 endfunction()
