@@ -118,6 +118,8 @@ std::unique_ptr<Devnet> Devnet::start(DevnetConfig config) {
   return d;
 }
 
+Devnet::Devnet(DevnetConfig config) : config_(std::move(config)) {}
+
 Devnet::~Devnet() { stop(); }
 
 std::string Devnet::elUrl() const { return fmt::format("http://127.0.0.1:{}", el_port_); }
@@ -139,11 +141,9 @@ void Devnet::startServers() {
   beacon_server_ = make(beacon_port_, config_.host, "beacon");
   relay_->registerRoutes(*relay_server_);
   beacon_->registerRoutes(*beacon_server_);
-  reservations_.clear();  // every port is bound now
+  reservations_.clear();  // every port is bound (and listening: clients queue in the backlog)
   relay_thread_ = std::thread([this] { relay_server_->listen_after_bind(); });
   beacon_thread_ = std::thread([this] { beacon_server_->listen_after_bind(); });
-  relay_server_->wait_until_ready();
-  beacon_server_->wait_until_ready();
 }
 
 void Devnet::writePortsFile() const {

@@ -61,7 +61,7 @@ class Devnet {
   std::string beaconUrl() const;
 
  private:
-  explicit Devnet(DevnetConfig config) : config_(std::move(config)) {}
+  explicit Devnet(DevnetConfig config);
   void startServers();
   void runClock();
   void produceBlock(std::uint64_t slot);
