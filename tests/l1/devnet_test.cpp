@@ -22,7 +22,9 @@ using ::testing::HasSubstr;
 constexpr const char* kBuilderPubkey =
     "0xa1885d66bef164889a2e35845c3b626545d7b0e513efe335e97c3a45e534013fa3bc38c3b7e6143695aecc4872ac52c4";
 
-L1DevnetConfig localConfig() { return L1DevnetConfig{.mode = L1Mode::kLocal, .slot_seconds = 2}; }
+L1DevnetConfig localConfig() {
+  return L1DevnetConfig{.mode = L1Mode::kLocal, .slot_seconds = 2, .devnet_program = BNET_DEVNET_PROGRAM};
+}
 
 class LocalDevnet : public ::testing::Test {
  protected:

@@ -25,12 +25,10 @@ using ::testing::HasSubstr;
 class PlaygroundMode : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* dir = std::getenv("BNET_L1_TEST_DIR");
-    if (!dir) GTEST_SKIP() << "BNET_L1_TEST_DIR is not set (run through ctest)";
-    test_dir_ = dir;
-    auto devnet = findDevnetProgram();
+    test_dir_ = BNET_L1_TEST_DIR;
+    std::optional<std::filesystem::path> devnet = std::filesystem::path(BNET_DEVNET_PROGRAM);
     auto anvil = findAnvil();
-    if (!devnet) GTEST_SKIP() << "bnet-devnet not built";
+    if (!std::filesystem::exists(*devnet)) GTEST_SKIP() << "bnet-devnet not built: " << devnet->string();
     if (!anvil) GTEST_SKIP() << "anvil not found: run tools/setup.sh or set BNET_ANVIL";
     const char* path = std::getenv("PATH");
     old_path_ = path ? path : "";

@@ -131,7 +131,8 @@ void Devnet::startServers() {
     auto server = std::make_unique<httplib::Server>();
     // SSE subscribers hold a thread each: leave room for many.
     server->new_task_queue = [] { return new httplib::ThreadPool(64); };
-    server->set_keep_alive_timeout(30);
+    // A stopping server waits for idle keep-alive connections to time out: keep that short.
+    server->set_keep_alive_timeout(1);
     if (!server->bind_to_port(host, port)) {
       throw std::runtime_error(fmt::format("{} server: cannot listen on {}:{} (in use?)", what, host, port));
     }
