@@ -55,6 +55,14 @@ if [ ! -x "$npm_dir/node_modules/.bin/anvil" ] || \
   npm install --silent --no-audit --no-fund --prefix "$npm_dir" "@foundry-rs/anvil-linux-amd64@$anvil_version" >/dev/null
 fi
 
+# ethers (an independent Ethereum implementation the eth tests check framework/eth against), pinned.
+ethers_version=6.17.0
+if ! grep -q "\"version\": \"$ethers_version\"" "$npm_dir/node_modules/ethers/package.json" 2>/dev/null; then
+  echo "setup: installing ethers $ethers_version from npm into $npm_dir"
+  mkdir -p "$npm_dir"
+  npm install --silent --no-audit --no-fund --prefix "$npm_dir" "ethers@$ethers_version" >/dev/null
+fi
+
 [ "$do_build" = 1 ] || exit 0
 
 launcher=()

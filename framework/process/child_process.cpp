@@ -30,6 +30,7 @@
 #include <sstream>
 #include <thread>
 
+#include "framework/artifacts/artifacts.hpp"
 #include "framework/process/guardian.hpp"
 #include "framework/process/registry.hpp"
 
@@ -128,11 +129,16 @@ boost::asio::io_context& launchContext() {
   return ctx;
 }
 
+// The running test's artifacts folder, registered with the listener (so a failing test
+// prints its tail): <name>.log, or <name>-2.log, ... when that name is taken.
 fs::path defaultLogPath(const std::string& name) {
-  static std::atomic<int> counter{0};
-  const char* tmp = std::getenv("TMPDIR");
-  fs::path dir = fs::path(tmp && *tmp ? tmp : "/tmp") / "bnet-e2e-logs";
-  return dir / fmt::format("{}.{}.{}.log", name.empty() ? "child" : name, ::getpid(), counter++);
+  auto& artifacts = Artifacts::instance();
+  std::string base = name.empty() ? "child" : name;
+  for (int n = 1;; ++n) {
+    auto file = n == 1 ? base + ".log" : fmt::format("{}-{}.log", base, n);
+    std::error_code ec;
+    if (!fs::exists(artifacts.path(file), ec)) return artifacts.logPath(file, base);
+  }
 }
 
 std::vector<std::string> buildEnvironment(const ChildProcessConfig& config) {
@@ -373,7 +379,7 @@ ExitStatus ChildProcess::wait(const Deadline& deadline) {
 }
 
 std::string ChildProcess::logTail(std::size_t max_lines) const {
-  return readTail(config_.log_path, max_lines);
+  return Redactor::instance().redact(readTail(config_.log_path, max_lines));
 }
 
 std::string ChildProcess::logText() const {
