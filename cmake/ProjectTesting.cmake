@@ -13,7 +13,9 @@ function(bnet_e2e_add_test)
     list(APPEND props RESOURCE_LOCK "${T_RESOURCE_LOCK}")
   endif()
   list(APPEND T_ENVIRONMENT "BNET_E2E_SOURCE_DIR=${PROJECT_SOURCE_DIR}" "BNET_E2E_BINARY_DIR=${PROJECT_BINARY_DIR}")
-  list(APPEND props ENVIRONMENT "${T_ENVIRONMENT}")
+  # A list-valued property must keep its semicolons escaped through gtest_discover_tests.
+  string(REPLACE ";" "\\;" env_escaped "${T_ENVIRONMENT}")
+  list(APPEND props ENVIRONMENT "${env_escaped}")
   gtest_discover_tests(${T_NAME}
     DISCOVERY_TIMEOUT 60
     PROPERTIES ${props})
