@@ -1,1 +1,3 @@
-# framework/process sources
+target_sources(e2e_framework PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/child_process.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/guardian.cpp)
