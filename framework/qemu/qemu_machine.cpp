@@ -211,7 +211,9 @@ std::vector<std::string> makeQemuArgs(const QemuMachineConfig& config, const Qem
   if (!config.base_image.empty()) {
     add({"-drive", "if=none,id=osdisk,format=qcow2,cache=unsafe,file=" + optValue(runtime.overlay)});
     std::string dev = config.os_disk_bus == QemuDiskBus::kNvme ? "nvme" : "virtio-blk-pci";
-    add({"-device", fmt::format("{},drive=osdisk,serial={},bootindex=0", dev, config.os_disk_serial)});
+    // Direct kernel boot takes bootindex 0 itself (QEMU's linuxboot option ROM).
+    const bool uefi = std::holds_alternative<QemuUefiBoot>(config.boot);
+    add({"-device", fmt::format("{},drive=osdisk,serial={}{}", dev, config.os_disk_serial, uefi ? ",bootindex=0" : "")});
   }
   for (const auto& d : config.drives) {
     std::string drive = fmt::format("if=none,id={},format={},cache={},file={}", d.id, d.format, d.cache, optValue(d.file));

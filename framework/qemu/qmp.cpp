@@ -118,7 +118,8 @@ void Qmp::readLoop() {
                                    .timestamp = message.value("timestamp", json())});
         waker_.notify();
       } else if (message.contains("id") && message["id"].is_number_unsigned()) {
-        replies_[message["id"].get<std::uint64_t>()] = std::move(message);
+        const auto id = message["id"].get<std::uint64_t>();
+        replies_[id] = std::move(message);
       }
       cv_.notify_all();
     }

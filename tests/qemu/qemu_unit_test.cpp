@@ -62,7 +62,7 @@ TEST_F(QemuArgsTest, DirectKernelBootWithOverlayConsoleQmpAndForwards) {
   EXPECT_TRUE(hasSequence(args, {"-chardev", "socket,id=qmp0,server=on,wait=off,path=/art/vm/qmp.sock", "-mon",
                                  "chardev=qmp0,mode=control"}));
   EXPECT_TRUE(hasSequence(args, {"-drive", "if=none,id=osdisk,format=qcow2,cache=unsafe,file=/art/vm/os-overlay.qcow2",
-                                 "-device", "virtio-blk-pci,drive=osdisk,serial=os,bootindex=0"}));
+                                 "-device", "virtio-blk-pci,drive=osdisk,serial=os"}));
   EXPECT_TRUE(hasSequence(args, {"-nic",
                                  "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:2222-:40192,"
                                  "hostfwd=tcp:127.0.0.1:13535-:3535"}));
@@ -85,7 +85,7 @@ TEST_F(QemuArgsTest, NvmeDataDiskWithSerialAndNamespaceAsThePlaygroundAttachesIt
                      .controller_id = "nvme0"}};
   auto args = e2e::makeQemuArgs(config_, runtime_);
   SCOPED_TRACE(joined(args));
-  EXPECT_TRUE(hasSequence(args, {"-device", "nvme,drive=osdisk,serial=nvme-os,bootindex=0"}));
+  EXPECT_TRUE(hasSequence(args, {"-device", "nvme,drive=osdisk,serial=nvme-os"}));
   EXPECT_TRUE(hasSequence(args, {"-drive", "if=none,id=datadisk,format=raw,cache=unsafe,file=/art/vm/persistent.raw",
                                  "-device", "nvme,id=nvme0,serial=nvme-data", "-device",
                                  "nvme-ns,drive=datadisk,bus=nvme0,nsid=12"}));
@@ -120,6 +120,7 @@ TEST_F(QemuArgsTest, UefiFirmwareUsesThePerMachineVarsCopy) {
   SCOPED_TRACE(joined(args));
   EXPECT_TRUE(hasSequence(args, {"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
                                  "-drive", "if=pflash,format=raw,unit=1,file=/art/vm/uefi-vars.fd"}));
+  EXPECT_TRUE(hasSequence(args, {"-device", "virtio-blk-pci,drive=osdisk,serial=os,bootindex=0"}));
   EXPECT_EQ(std::find(args.begin(), args.end(), "-kernel"), args.end());
 }
 
