@@ -254,7 +254,6 @@ std::vector<std::string> makeQemuArgs(const QemuMachineConfig& config, const Qem
     add({"-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0"});
   }
   if (config.no_reboot) add({"-no-reboot"});
-  if (!config.incoming_state.empty()) add({"-incoming", "exec:cat " + shellQuote(config.incoming_state.string())});
   a.insert(a.end(), config.extra_args.begin(), config.extra_args.end());
   return a;
 }
@@ -315,12 +314,17 @@ ExitStatus QemuMachine::State::stop(std::chrono::milliseconds grace) {
   ExitStatus status{};
   if (qemu) {
     if (qemu->running() && qmp && !qmp->closed()) {
+      // A guest that panicked ignores the power button: skip the wait for it.
       bool fatal_seen = false;
-      if (console) {
-        for (const auto& pattern : config.console_fatal_patterns) {
-          std::regex re(pattern);
-          for (const auto& line : console->lines()) fatal_seen = fatal_seen || std::regex_search(line, re);
+      try {
+        if (console) {
+          auto lines = console->lines();
+          for (const auto& pattern : config.console_fatal_patterns) {
+            std::regex re(pattern);
+            for (const auto& line : lines) fatal_seen = fatal_seen || std::regex_search(line, re);
+          }
         }
+      } catch (const std::exception&) {
       }
       std::string vm_status;
       try {
@@ -411,7 +415,6 @@ void validate(const QemuMachineConfig& c) {
       throw QemuError(fmt::format("machine '{}': host port {} is used twice", c.name, f.host_port));
     }
   }
-  if (!c.incoming_state.empty()) requireFile(c, "incoming state", c.incoming_state);
 }
 
 }  // namespace

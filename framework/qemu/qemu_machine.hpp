@@ -93,7 +93,6 @@ struct QemuMachineConfig {
   QemuAccel accel = QemuAccel::kAuto;
   std::string machine_type = "q35";
   bool no_reboot = false;               // a guest reboot (or panic=-1) ends QEMU
-  std::filesystem::path incoming_state; // resume from a Qmp::migrateToFile() file
   // Console lines that make waitForConsoleLine fail at once (ECMAScript regexes).
   std::vector<std::string> console_fatal_patterns = {"Kernel panic"};
   std::vector<std::string> extra_args;

@@ -36,19 +36,6 @@ int connectUnix(const fs::path& path, std::string& error) {
   return fd;
 }
 
-std::string shellQuote(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('\'');
-  return out;
-}
-
 }  // namespace
 
 std::unique_ptr<Qmp> Qmp::connect(const fs::path& socket, const Deadline& deadline) {
@@ -225,19 +212,6 @@ void Qmp::loadSnapshot(std::string_view name, std::chrono::milliseconds timeout)
 
 void Qmp::deleteSnapshot(std::string_view name) {
   checkHmpOutput(fmt::format("delvm {}", name), humanMonitorCommand(fmt::format("delvm {}", name)));
-}
-
-void Qmp::migrateToFile(const fs::path& file, const Deadline& deadline) {
-  execute("migrate", {{"uri", "exec:cat > " + shellQuote(file.string())}});
-  eventually(fmt::format("migration to {} completed", file.string()), deadline, [&] {
-    json info = execute("query-migrate");
-    std::string status = info.value("status", "");
-    if (status == "completed") return Attempt::done();
-    if (status == "failed" || status == "cancelled") {
-      return Attempt::fail(fmt::format("migration {}: {}", status, info.value("error-desc", "no description")));
-    }
-    return Attempt::retry(fmt::format("status {}", status.empty() ? "(none)" : status));
-  }, WaitOptions{.first_interval = std::chrono::milliseconds(50), .max_interval = std::chrono::milliseconds(500)});
 }
 
 std::vector<QmpEvent> Qmp::events() const {

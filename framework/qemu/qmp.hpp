@@ -75,12 +75,6 @@ class Qmp {
   void saveSnapshot(std::string_view name, std::chrono::milliseconds timeout = std::chrono::minutes(5));
   void loadSnapshot(std::string_view name, std::chrono::milliseconds timeout = std::chrono::minutes(5));
   void deleteSnapshot(std::string_view name);
-  // Migrates the whole machine state to a file (migrate to "exec:cat > FILE") and waits
-  // until query-migrate says completed; the VM is then paused ("postmigrate"). A machine
-  // started with QemuMachineConfig::incoming_state = FILE resumes from it. Throws QmpError
-  // if the migration fails, WaitTimeout at the deadline.
-  void migrateToFile(const std::filesystem::path& file, const Deadline& deadline);
-
   // Every event received so far, in order.
   std::vector<QmpEvent> events() const;
   // Blocks until an event with this name arrives (or has arrived, counting from the

@@ -98,7 +98,6 @@ TEST_F(QemuArgsTest, PlainDrivesTpmFwCfgAndOptions) {
   config_.tpm = true;
   runtime_.tpm_socket = "/run/x/swtpm.sock";
   config_.no_reboot = true;
-  config_.incoming_state = "/state/it's.bin";
   config_.extra_args = {"-d", "guest_errors"};
   auto args = e2e::makeQemuArgs(config_, runtime_);
   SCOPED_TRACE(joined(args));
@@ -109,7 +108,6 @@ TEST_F(QemuArgsTest, PlainDrivesTpmFwCfgAndOptions) {
   EXPECT_TRUE(hasSequence(args, {"-chardev", "socket,id=chrtpm,path=/run/x/swtpm.sock", "-tpmdev",
                                  "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0"}));
   EXPECT_TRUE(hasSequence(args, {"-no-reboot"}));
-  EXPECT_TRUE(hasSequence(args, {"-incoming", "exec:cat '/state/it'\\''s.bin'"}));
   EXPECT_THAT(std::vector<std::string>(args.end() - 2, args.end()), ContainerEq(config_.extra_args));
 }
 

@@ -73,18 +73,19 @@ class QemuTwinTest : public ::testing::Test {
   fs::path artifacts_;
 };
 
-TEST_F(QemuTwinTest, BootsToLoginPromptWithSshQmpTpmAndNvmeDataDisk) {
+TEST_F(QemuTwinTest, BootsToLoginPromptServesSshAndRestoresASnapshot) {
   auto config = twinConfig("twin");
   config.tpm = e2e::findProgram("swtpm").has_value();
-  e2e::createDiskImage(artifacts_ / "persistent.raw", 64);
-  config.drives = {{.id = "datadisk", .file = artifacts_ / "persistent.raw", .bus = e2e::QemuDiskBus::kNvme,
-                    .serial = "nvme-data", .nvme_nsid = 12, .controller_id = "nvme0"}};
+  // qcow2, not raw: savevm needs every writable disk to hold snapshots.
+  e2e::createDiskImage(artifacts_ / "persistent.qcow2", 64, "qcow2");
+  config.drives = {{.id = "datadisk", .file = artifacts_ / "persistent.qcow2", .format = "qcow2",
+                    .bus = e2e::QemuDiskBus::kNvme, .serial = "nvme-data", .nvme_nsid = 12, .controller_id = "nvme0"}};
   const auto started = e2e::Clock::now();
   auto vm = QemuMachine::start(config);
   const Deadline deadline = Deadline::after(kBootBudget);
 
   EXPECT_EQ(vm.qmp().status(), "running");
-  std::string prompt = vm.waitForConsoleLine("login: ?$", deadline);
+  std::string prompt = vm.waitForConsoleLine(" login: ", deadline);
   const auto at_login = e2e::Clock::now();
   EXPECT_THAT(prompt, HasSubstr("twin login:"));
   std::string banner = waitForSshBanner(vm, deadline);
@@ -115,12 +116,22 @@ TEST_F(QemuTwinTest, BootsToLoginPromptWithSshQmpTpmAndNvmeDataDisk) {
     EXPECT_EQ(tpms[0].value("model", ""), "tpm-tis");
     EXPECT_EQ(tpms[0]["options"].value("type", ""), "emulator");
   }
+
+  // Internal snapshot of the running machine, then back to it: the guest still answers.
+  const auto before_save = e2e::Clock::now();
+  vm.qmp().saveSnapshot("booted");
+  EXPECT_THAT(vm.qmp().humanMonitorCommand("info snapshots"), HasSubstr("booted"));
+  vm.qmp().loadSnapshot("booted");
+  std::cout << fmt::format("savevm + loadvm took {:.1f}s\n", seconds(e2e::Clock::now() - before_save));
+  EXPECT_EQ(vm.qmp().status(), "running");
+  EXPECT_THAT(waitForSshBanner(vm, Deadline::after(60s)), StartsWith("SSH-2.0-OpenSSH"));
+  EXPECT_THROW(vm.qmp().loadSnapshot("no-such-snapshot"), e2e::QmpError);
 }
 
 TEST_F(QemuTwinTest, PowerdownEndsQemuCleanlyAndRemovesTheOverlay) {
   auto vm = QemuMachine::start(twinConfig("twin"));
   // systemd-logind handles the power button once the system is up.
-  vm.waitForConsoleLine("login: ?$", Deadline::after(kBootBudget));
+  vm.waitForConsoleLine(" login: ", Deadline::after(kBootBudget));
   const fs::path overlay = vm.runtime().overlay;
   ASSERT_TRUE(fs::exists(overlay));
   const auto before = e2e::Clock::now();
@@ -145,7 +156,7 @@ TEST_F(QemuTwinTest, KernelPanicIsReportedAtOnceWithTheConsoleTail) {
   config.boot = e2e::QemuKernelBoot{.kernel = twin_.kernel, .append = "console=ttyS0,115200n8 root=/dev/nonexistent"};
   auto vm = QemuMachine::start(config);
   try {
-    vm.waitForConsoleLine("login: ?$", Deadline::after(kBootBudget));
+    vm.waitForConsoleLine(" login: ", Deadline::after(kBootBudget));
     FAIL() << "the boot did not fail";
   } catch (const e2e::WaitFailed& e) {  // not WaitTimeout: the panic line ended the wait
     EXPECT_THAT(e.what(), HasSubstr("fatal console line (matches 'Kernel panic')"));
@@ -166,7 +177,7 @@ TEST_F(QemuTwinTest, QemuExitDuringBootIsReportedAtOnce) {
   config.console_fatal_patterns.clear();  // so that the exit itself is what ends the wait
   auto vm = QemuMachine::start(config);
   try {
-    vm.waitForConsoleLine("login: ?$", Deadline::after(kBootBudget));
+    vm.waitForConsoleLine(" login: ", Deadline::after(kBootBudget));
     FAIL() << "the boot did not fail";
   } catch (const e2e::WaitFailed& e) {
     EXPECT_THAT(e.what(), HasSubstr("qemu of 'initrd-fails' exited with code 0"));

@@ -59,6 +59,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+recipe_hash=$("$here/recipe-hash.sh")
 step() { printf '[twin-image %s] %s\n' "$(date +%T)" "$*"; }
 started=$(date +%s)
 
@@ -97,7 +98,6 @@ mkfs.ext4 -q -F -L "$root_label" -U "$root_uuid" -E lazy_itable_init=0,lazy_jour
 qemu-img convert -f raw -O qcow2 "$work/rootfs.raw" "$out/rootfs.qcow2"
 rm -f "$work/rootfs.raw"
 
-recipe_hash=$("$here/recipe-hash.sh")
 file_entry() {
   printf '    "%s": {"sha256": "%s", "bytes": %s}' "$1" \
     "$(sha256sum < "$out/$1" | cut -d' ' -f1)" "$(stat -c %s "$out/$1")"

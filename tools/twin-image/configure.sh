@@ -22,7 +22,7 @@ systemctl mask \
   apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer \
   e2scrub_reap.service fstrim.timer getty@.service ldconfig.service \
   systemd-hwdb-update.service systemd-journal-catalog-update.service \
-  systemd-update-done.service systemd-pstore.service >/dev/null
+  systemd-update-done.service systemd-pstore.service modprobe@drm.service >/dev/null
 [ -f /usr/lib/udev/hwdb.bin ] || [ -f /etc/udev/hwdb.bin ] || systemd-hwdb update
 
 # Smaller image: no docs, man pages, translations or apt lists.
