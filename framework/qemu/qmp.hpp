@@ -71,7 +71,8 @@ class Qmp {
   void resumeCpus(); // cont
 
   // Internal snapshots in the qcow2 disks (HMP savevm/loadvm/delvm). Every writable disk
-  // must be qcow2. Throws QmpError with QEMU's message when the monitor reports an error.
+  // must be qcow2, and every device migratable (QEMU 7.2's nvme is not). Throws QmpError
+  // with QEMU's message when the monitor reports an error.
   void saveSnapshot(std::string_view name, std::chrono::milliseconds timeout = std::chrono::minutes(5));
   void loadSnapshot(std::string_view name, std::chrono::milliseconds timeout = std::chrono::minutes(5));
   void deleteSnapshot(std::string_view name);
