@@ -8,6 +8,8 @@ build_dir=${BNET_E2E_BUILD_DIR:-$root/build}
 "$here/setup.sh" --build-dir "$build_dir"
 export BNET_E2E_CACHE=${BNET_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bnet-e2e}
 export BNET_E2E_ARTIFACTS=${BNET_E2E_ARTIFACTS:-$root/artifacts}
+# One run folder for every test process of this ctest run.
+export BNET_E2E_RUN_ID=${BNET_E2E_RUN_ID:-$(date -u +%Y%m%d-%H%M%S)}
 cd "$build_dir"
 ctest -L 'unit|integration' -j"$(nproc)" --output-on-failure --no-tests=error \
   --output-junit "$build_dir/self-test-junit.xml" "$@"

@@ -55,6 +55,14 @@ if [ ! -x "$npm_dir/node_modules/.bin/anvil" ] || \
   npm install --silent --no-audit --no-fund --prefix "$npm_dir" "@foundry-rs/anvil-linux-amd64@$anvil_version" >/dev/null
 fi
 
+# ethers (an independent Ethereum implementation the eth tests check framework/eth against), pinned.
+ethers_version=6.17.0
+if ! grep -q "\"version\": \"$ethers_version\"" "$npm_dir/node_modules/ethers/package.json" 2>/dev/null; then
+  echo "setup: installing ethers $ethers_version from npm into $npm_dir"
+  mkdir -p "$npm_dir"
+  npm install --silent --no-audit --no-fund --prefix "$npm_dir" "ethers@$ethers_version" >/dev/null
+fi
+
 # The twin VM image (Debian bookworm via debootstrap), cached under $cache/twin/<recipe hash>;
 # rebuilt only when tools/twin-image/ changes. Without it the VM tests skip, so a failed
 # build (e.g. no Debian mirror) is a warning here, not the end of setup.

@@ -1,1 +1,2 @@
 # framework/net sources
+target_sources(e2e_framework PRIVATE ${CMAKE_CURRENT_LIST_DIR}/ports.cpp)

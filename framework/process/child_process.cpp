@@ -30,7 +30,9 @@
 #include <sstream>
 #include <thread>
 
+#include "framework/artifacts/artifacts.hpp"
 #include "framework/process/guardian.hpp"
+#include "framework/process/registry.hpp"
 
 namespace bp = boost::process::v2;
 namespace fs = std::filesystem;
@@ -127,11 +129,16 @@ boost::asio::io_context& launchContext() {
   return ctx;
 }
 
+// The running test's artifacts folder, registered with the listener (so a failing test
+// prints its tail): <name>.log, or <name>-2.log, ... when that name is taken.
 fs::path defaultLogPath(const std::string& name) {
-  static std::atomic<int> counter{0};
-  const char* tmp = std::getenv("TMPDIR");
-  fs::path dir = fs::path(tmp && *tmp ? tmp : "/tmp") / "bnet-e2e-logs";
-  return dir / fmt::format("{}.{}.{}.log", name.empty() ? "child" : name, ::getpid(), counter++);
+  auto& artifacts = Artifacts::instance();
+  std::string base = name.empty() ? "child" : name;
+  for (int n = 1;; ++n) {
+    auto file = n == 1 ? base + ".log" : fmt::format("{}-{}.log", base, n);
+    std::error_code ec;
+    if (!fs::exists(artifacts.path(file), ec)) return artifacts.logPath(file, base);
+  }
 }
 
 std::vector<std::string> buildEnvironment(const ChildProcessConfig& config) {
@@ -216,6 +223,27 @@ std::string readTail(const fs::path& path, std::size_t max_lines) {
   return out;
 }
 
+// Writes the registry entry a later run's reaper uses if this run crashes. Never pass
+// secrets as arguments: the command line is recorded (and visible in ps anyway).
+fs::path recordChild(pid_t pid, const ChildProcessConfig& config) {
+  static const std::uint64_t owner_start = processStartTicks(::getpid());
+  std::string command = config.executable.string();
+  for (const auto& a : config.args) command += " " + a;
+  if (command.size() > 300) command = command.substr(0, 300) + "...";
+  try {
+    return ProcessRegistry::add({.run_id = currentRunId(),
+                                 .owner_pid = ::getpid(),
+                                 .owner_start_ticks = owner_start,
+                                 .pid = pid,
+                                 .start_ticks = processStartTicks(pid),
+                                 .name = config.name,
+                                 .command = command,
+                                 .owned_paths = config.owned_paths});
+  } catch (const std::exception&) {
+    return {};  // the guardian still covers this run; only crash recovery by a later run is lost
+  }
+}
+
 }  // namespace
 
 ChildProcess ChildProcess::start(ChildProcessConfig config) {
@@ -265,6 +293,7 @@ ChildProcess ChildProcess::start(ChildProcessConfig config) {
   ::setpgid(child.pid_, child.pid_);
   child.group_released_ = false;
   child.config_ = std::move(config);
+  child.record_ = recordChild(child.pid_, child.config_);
   return child;
 }
 
@@ -272,7 +301,8 @@ ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : config_(std::move(other.config_)),
       pid_(std::exchange(other.pid_, -1)),
       status_(std::move(other.status_)),
-      group_released_(std::exchange(other.group_released_, true)) {}
+      group_released_(std::exchange(other.group_released_, true)),
+      record_(std::move(other.record_)) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
@@ -281,6 +311,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     status_ = std::move(other.status_);
     group_released_ = std::exchange(other.group_released_, true);
+    record_ = std::move(other.record_);
   }
   return *this;
 }
@@ -300,6 +331,11 @@ void ChildProcess::reapGroup() {
                        : ExitStatus{.kind = ExitStatus::Kind::kSignaled, .signal = SIGKILL};
   Guardian::instance().release(pid_);
   group_released_ = true;
+  for (const auto& path : config_.owned_paths) {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  if (!record_.empty()) ProcessRegistry::remove(record_);
 }
 
 bool ChildProcess::running() {
@@ -343,7 +379,7 @@ ExitStatus ChildProcess::wait(const Deadline& deadline) {
 }
 
 std::string ChildProcess::logTail(std::size_t max_lines) const {
-  return readTail(config_.log_path, max_lines);
+  return Redactor::instance().redact(readTail(config_.log_path, max_lines));
 }
 
 std::string ChildProcess::logText() const {

@@ -40,9 +40,13 @@ struct ChildProcessConfig {
   std::vector<std::string> unset_env;         // removed from the inherited environment
   bool inherit_env = true;
   std::filesystem::path working_dir;          // empty: the parent's
-  std::filesystem::path log_path;             // stdout+stderr from the first byte (required)
+  std::filesystem::path log_path;             // stdout+stderr from the first byte; empty:
+                                              // <test artifacts>/<name>.log, registered
   int stop_signal = SIGTERM;                  // what stop() sends first (SIGINT for some CLIs)
   std::chrono::milliseconds stop_grace{5000};  // between stop_signal and SIGKILL
+  // Files and folders that belong to this process (overlays, sockets, temp dirs): removed
+  // when it is stopped, and by the reaper if the run that started it crashed.
+  std::vector<std::filesystem::path> owned_paths;
 };
 
 // Owns one child process: its own process group, output to a log file from the first byte,
@@ -76,7 +80,7 @@ class ChildProcess {
   // Blocks until the child exits; throws WaitTimeout naming the process at the deadline.
   ExitStatus wait(const Deadline& deadline);
 
-  // The last max_lines lines of the log (for failure messages).
+  // The last max_lines lines of the log, secrets redacted (for failure messages).
   std::string logTail(std::size_t max_lines = 40) const;
   // The whole log so far.
   std::string logText() const;
@@ -88,6 +92,7 @@ class ChildProcess {
   pid_t pid_ = -1;
   std::optional<ExitStatus> status_;
   bool group_released_ = true;
+  std::filesystem::path record_;  // this child's entry in the ProcessRegistry
 };
 
 // Runs a short command to completion: output captured to its log and returned.

@@ -1,0 +1,262 @@
+#include "fixtures/environment/environment.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "framework/env/selection.hpp"
+#include "tests/artifacts/run_binary.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using bnet::Environment;
+using e2e::testing::readFile;
+using e2e::testing::runBinary;
+using e2e::testing::TempDir;
+
+const fs::path kEnvDir = fs::path(BNET_E2E_SOURCE_DIR_FOR_TESTS) / "environments";
+
+e2e::VariableLookup vars(std::map<std::string, std::string> m) {
+  return [m](const std::string& name) -> std::optional<std::string> {
+    auto it = m.find(name);
+    if (it == m.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const std::map<std::string, std::string> kStagingVars = {
+    {"BNET_STAGING_EL_RPC_URL", "https://el.staging.example"},
+    {"BNET_STAGING_BEACON_URL", "https://beacon.staging.example"},
+    {"BNET_STAGING_CHAIN_ID", "560048"},
+    {"BNET_STAGING_HUB_INTERNAL_URL", "https://hub-internal.staging.example"},
+    {"BNET_STAGING_HUB_ADMIN_PASSWORD", "staging-admin-pw-9f8e"},
+    {"BNET_STAGING_VM_HOST", "builder-1.staging.example"},
+    {"BNET_STAGING_VM_KNOWN_HOSTS", "/secrets/known_hosts"},
+    {"BNET_STAGING_INSTANCE_NAME", "staging-builder-1"},
+};
+
+template <class F>
+std::string errorOf(F&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(EnvironmentFiles, LocalLoads) {
+  e2e::Redactor redactor;
+  Environment env = Environment::load(kEnvDir / "local.json", vars({}), redactor);
+  EXPECT_EQ(env.name, "local");
+  EXPECT_EQ(env.kind, bnet::EnvironmentKind::kDev);
+  EXPECT_EQ(env.l1.mode, bnet::L1Mode::kLocal);
+  EXPECT_EQ(env.hub.mode, bnet::HubMode::kLocal);
+  EXPECT_EQ(env.vm.mode, bnet::VmMode::kTwin);
+  EXPECT_EQ(env.hub.admin_password, "local-hub-admin-password");
+  EXPECT_EQ(env.resolved_redacted["hub"]["admin_password"], "[REDACTED]");
+  EXPECT_FALSE(env.expect.boot_steps.empty());
+  EXPECT_FALSE(env.staging_safe_only);
+}
+
+TEST(EnvironmentFiles, PlaygroundLoadsWithThePlaygroundPorts) {
+  e2e::Redactor redactor;
+  Environment env = Environment::load(kEnvDir / "playground.json", vars({}), redactor);
+  EXPECT_EQ(env.l1.mode, bnet::L1Mode::kPlayground);
+  EXPECT_EQ(env.l1.chain_id, 1337);
+  EXPECT_EQ(env.hub.mode, bnet::HubMode::kCompose);
+  EXPECT_EQ(env.hub.builder_url, "http://127.0.0.1:8888");
+  EXPECT_EQ(env.hub.admin_url, "http://127.0.0.1:8081");
+  EXPECT_EQ(env.hub.internal_url, "http://127.0.0.1:8082");
+  EXPECT_EQ(env.vm.mode, bnet::VmMode::kImage);
+  EXPECT_EQ(env.vm.ssh_port, 2222);
+  EXPECT_EQ(env.vm.operator_api_url, "https://127.0.0.1:13535");
+  EXPECT_EQ(env.vm.rpc_url, "http://127.0.0.1:18645");
+  EXPECT_EQ(env.vm.http_url, "http://127.0.0.1:10080");
+  EXPECT_EQ(env.vm.https_url, "https://127.0.0.1:10443");
+  EXPECT_EQ(env.expect.extra_data, "Playground VM Builder ⚡🤖");
+  EXPECT_EQ(env.expect.instance_name, "playground-vm-builder");
+}
+
+TEST(EnvironmentFiles, StagingLoadsFromVariables) {
+  e2e::Redactor redactor;
+  Environment env = Environment::load(kEnvDir / "staging.json", vars(kStagingVars), redactor);
+  EXPECT_EQ(env.kind, bnet::EnvironmentKind::kStaging);
+  EXPECT_TRUE(env.staging_safe_only);
+  EXPECT_EQ(env.l1.mode, bnet::L1Mode::kAttach);
+  EXPECT_EQ(env.l1.chain_id, 560048);
+  EXPECT_EQ(env.l1.slot_seconds, 12);
+  EXPECT_EQ(env.hub.mode, bnet::HubMode::kAttach);
+  EXPECT_EQ(env.vm.mode, bnet::VmMode::kAttach);
+  EXPECT_EQ(env.vm.ssh_host, "builder-1.staging.example");
+  EXPECT_EQ(env.vm.ssh_port, 40192);
+  EXPECT_EQ(env.vm.ssh_user, "bnet");
+  EXPECT_EQ(env.hub.admin_password, "staging-admin-pw-9f8e");
+  EXPECT_EQ(redactor.redact("pw staging-admin-pw-9f8e"), "pw [REDACTED]");
+  EXPECT_EQ(env.resolved_redacted.dump().find("staging-admin-pw-9f8e"), std::string::npos);
+}
+
+TEST(EnvironmentFiles, StagingWithoutItsVariablesNamesTheFirstOne) {
+  e2e::Redactor redactor;
+  std::string message = errorOf([&] { Environment::load(kEnvDir / "staging.json", vars({}), redactor); });
+  EXPECT_NE(message.find("staging.json: /l1/el_rpc_url: environment variable BNET_STAGING_EL_RPC_URL is not set "
+                         "(write ${BNET_STAGING_EL_RPC_URL:-default} to give a default); also not set: "
+                         "BNET_STAGING_BEACON_URL at /l1/beacon_url, BNET_STAGING_CHAIN_ID at /l1/chain_id, "
+                         "BNET_STAGING_HUB_INTERNAL_URL at /hub/internal_url, BNET_STAGING_VM_HOST at /vm/ssh_host, "
+                         "BNET_STAGING_VM_KNOWN_HOSTS at /vm/known_hosts, BNET_STAGING_INSTANCE_NAME at "
+                         "/expect/instance_name"),
+            std::string::npos)
+      << message;
+}
+
+class EnvironmentChecks : public ::testing::Test {
+ protected:
+  std::string loadError(const std::string& text) {
+    auto p = tmp_.path() / "e.json";
+    std::ofstream(p) << text;
+    e2e::Redactor redactor;
+    return errorOf([&] { Environment::load(p, vars({}), redactor); });
+  }
+  std::string file() const { return (tmp_.path() / "e.json").string(); }
+  TempDir tmp_;
+};
+
+TEST_F(EnvironmentChecks, AttachModesNeedTheirEndpoints) {
+  EXPECT_EQ(loadError(R"({"name": "x", "kind": "dev", "l1": {"mode": "attach"}, "hub": {"mode": "local"},
+                          "vm": {"mode": "twin"}})"),
+            file() + ": /l1/el_rpc_url: required when mode is attach");
+  EXPECT_EQ(loadError(R"({"name": "x", "kind": "dev", "l1": {"mode": "local"}, "hub": {"mode": "attach"},
+                          "vm": {"mode": "twin"}})"),
+            file() + ": /hub/mode: attach needs at least one of builder_url, admin_url, internal_url");
+  EXPECT_EQ(loadError(R"({"name": "x", "kind": "dev", "l1": {"mode": "local"}, "hub": {"mode": "local"},
+                          "vm": {"mode": "attach", "ssh_host": "h", "ssh_port": 22}})"),
+            file() + ": /vm/known_hosts: required to attach over SSH (the builder's host key; no trust on first use)");
+}
+
+TEST_F(EnvironmentChecks, ModesAndKindsAreChecked) {
+  EXPECT_EQ(loadError(R"({"name": "x", "kind": "prod", "l1": {"mode": "local"}, "hub": {"mode": "local"},
+                          "vm": {"mode": "twin"}})"),
+            file() + ": /kind: \"prod\" is not one of: dev, staging, production");
+  EXPECT_EQ(loadError(R"({"name": "x", "kind": "production", "l1": {"mode": "local"}, "hub": {"mode": "local"},
+                          "vm": {"mode": "twin"}})"),
+            file() + ": /staging_safe_only: must be true for a production environment");
+  EXPECT_EQ(loadError(R"({"name": "x", "kind": "dev", "l1": {"mode": "local"}, "hub": {"mode": "local"},
+                          "vm": {"mode": "twin", "memory": 4096}})"),
+            file() + ": /vm/memory: unknown key; expected one of: cpus, http_url, https_url, image, known_hosts, "
+                     "memory_mib, mode, operator_api_url, rpc_url, ssh_host, ssh_identity, ssh_port, ssh_user");
+  EXPECT_EQ(loadError(R"({"name": "x", "kind": "dev", "l1": {"mode": "local"}, "hub": {"mode": "local"},
+                          "vm": {"mode": "twin"}, "expect": {"extra_data": "this extra data string is far too long"}})"),
+            file() + ": /expect/extra_data: 38 bytes; a block's extraData holds at most 32");
+}
+
+// --- selection ---
+
+TEST(EnvSelection, TakeEnvFlagStripsItFromArgv) {
+  std::vector<std::string> args{"prog", "--gtest_filter=A.*", "--env", "playground", "--gtest_color=no", "--env=x.json"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int argc = static_cast<int>(args.size());
+  auto value = e2e::takeEnvFlag(argc, argv.data());
+  EXPECT_EQ(value, "x.json");  // the last one wins
+  ASSERT_EQ(argc, 3);
+  EXPECT_STREQ(argv[1], "--gtest_filter=A.*");
+  EXPECT_STREQ(argv[2], "--gtest_color=no");
+  EXPECT_EQ(argv[3], nullptr);
+}
+
+TEST(EnvSelection, EnvFlagWithoutValueIsAnError) {
+  std::vector<std::string> args{"prog", "--env"};
+  std::vector<char*> argv{args[0].data(), args[1].data(), nullptr};
+  int argc = 2;
+  EXPECT_THROW(e2e::takeEnvFlag(argc, argv.data()), std::invalid_argument);
+}
+
+TEST(EnvSelection, NamesResolveInTheEnvironmentsDir) {
+  EXPECT_EQ(fs::canonical(e2e::resolveEnvironmentPath("local")), fs::canonical(kEnvDir / "local.json"));
+  TempDir tmp;
+  auto custom = tmp.path() / "mine.json";
+  std::ofstream(custom) << "{}";
+  EXPECT_EQ(e2e::resolveEnvironmentPath(custom.string()), custom);
+  std::string message = errorOf([] { e2e::resolveEnvironmentPath("nosuchenv"); });
+  EXPECT_NE(message.find("environment 'nosuchenv' not found"), std::string::npos) << message;
+  EXPECT_NE(message.find("local, playground, staging"), std::string::npos) << message;
+  EXPECT_NE(errorOf([] { e2e::resolveEnvironmentPath("missing/file.json"); }).find("missing/file.json does not exist"),
+            std::string::npos);
+}
+
+// Runs env_probe (a test binary with the shared main) and returns its output.
+class EnvSelectionProcess : public ::testing::Test {
+ protected:
+  e2e::testing::BinaryRun probe(std::vector<std::string> args, std::map<std::string, std::optional<std::string>> env) {
+    env.emplace("BNET_E2E_ARTIFACTS", tmp_.path().string());
+    env.emplace("BNET_E2E_RUN_ID", "run");
+    env.emplace("BNET_E2E_ENV", std::nullopt);
+    env.emplace("BNET_E2E_ENV_DIR", std::nullopt);
+    return runBinary(ENV_PROBE, args, env, tmp_.path() / "probe-output.txt", std::chrono::seconds(30));
+  }
+  TempDir tmp_;
+};
+
+TEST_F(EnvSelectionProcess, DefaultsToLocal) {
+  auto r = probe({}, {});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("selected=local source=default name=local"), std::string::npos) << r.output;
+}
+
+TEST_F(EnvSelectionProcess, EnvVariableSelects) {
+  auto r = probe({}, {{"BNET_E2E_ENV", "playground"}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("selected=playground source=BNET_E2E_ENV name=playground"), std::string::npos) << r.output;
+}
+
+TEST_F(EnvSelectionProcess, FlagWinsOverTheVariableAndIsHiddenFromGoogleTest) {
+  auto r = probe({"--gtest_brief=0", "--env", "playground"}, {{"BNET_E2E_ENV", "local"}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("selected=playground source=--env name=playground"), std::string::npos) << r.output;
+}
+
+TEST_F(EnvSelectionProcess, EnvDirVariableAndPathsWork) {
+  auto dir = tmp_.path() / "envs";
+  fs::create_directories(dir);
+  fs::copy_file(kEnvDir / "local.json", dir / "mine.json");
+  auto r = probe({"--env=mine"}, {{"BNET_E2E_ENV_DIR", dir.string()}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("selected=mine source=--env name=local"), std::string::npos) << r.output;
+  auto by_path = probe({"--env", (dir / "mine.json").string()}, {});
+  EXPECT_EQ(by_path.exit_code, 0) << by_path.output;
+  EXPECT_NE(by_path.output.find("name=local file=" + (dir / "mine.json").string()), std::string::npos)
+      << by_path.output;
+}
+
+TEST_F(EnvSelectionProcess, WritesTheResolvedEnvironmentWithoutSecrets) {
+  std::map<std::string, std::optional<std::string>> env;
+  for (const auto& [k, v] : kStagingVars) env[k] = v;
+  auto r = probe({"--env", "staging"}, env);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::string resolved = readFile(tmp_.path() / "run" / "environment.json");
+  auto json = nlohmann::json::parse(resolved);
+  EXPECT_EQ(json["hub"]["admin_password"], "[REDACTED]");
+  EXPECT_EQ(json["vm"]["ssh_host"], "builder-1.staging.example");
+  EXPECT_EQ(resolved.find("staging-admin-pw-9f8e"), std::string::npos) << resolved;
+  EXPECT_EQ(r.output.find("staging-admin-pw-9f8e"), std::string::npos) << r.output;
+}
+
+TEST_F(EnvSelectionProcess, UnknownEnvironmentFailsTheTestWithTheReason) {
+  auto r = probe({"--env", "nosuchenv"}, {});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("environment 'nosuchenv' (from --env): environment 'nosuchenv' not found"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST_F(EnvSelectionProcess, EnvFlagWithoutValueStopsTheBinary) {
+  auto r = probe({"--env"}, {});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--env needs a value"), std::string::npos) << r.output;
+}
+
+}  // namespace
