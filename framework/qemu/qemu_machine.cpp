@@ -1,10 +1,10 @@
 #include "framework/qemu/qemu_machine.hpp"
 
-#include <arpa/inet.h>
+#include "framework/artifacts/artifacts.hpp"
+#include "framework/net/ports.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,27 +51,6 @@ std::string shellQuote(std::string_view s) {
   }
   out.push_back('\'');
   return out;
-}
-
-// A free TCP port on 127.0.0.1: bind port 0, read it back, close. Another process could
-// take it before QEMU binds it; start() retries with fresh ports when QEMU reports that.
-// TODO(ports): switch to e2e::reservePort() (framework/net/ports.hpp) once it is merged.
-std::uint16_t pickFreeLoopbackPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw QemuError(fmt::format("picking a free port: socket(): {}", std::strerror(errno)));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    int err = errno;
-    ::close(fd);
-    throw QemuError(fmt::format("picking a free port on 127.0.0.1: {}", std::strerror(err)));
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 std::string readTailOf(const fs::path& path, std::size_t max_lines) {
@@ -283,6 +262,9 @@ struct QemuMachine::State {
   std::vector<std::string> command_line;
   fs::path log_path;
   fs::path socket_dir;  // private short directory for sockets, removed at stop (may be empty)
+  // Host ports picked for forwards: held for the machine's life, so no other reservation
+  // on this host takes them.
+  std::vector<PortReservation> port_reservations;
   std::optional<ChildProcess> swtpm;
   std::optional<ChildProcess> qemu;
   std::unique_ptr<ConsoleReader> console;
@@ -380,7 +362,6 @@ void requireFile(const QemuMachineConfig& c, std::string_view what, const fs::pa
 
 void validate(const QemuMachineConfig& c) {
   if (c.name.empty()) throw QemuError("QemuMachineConfig.name is empty");
-  if (c.artifact_dir.empty()) throw QemuError(fmt::format("machine '{}': artifact_dir is not set", c.name));
   if (c.memory_mib < 16) throw QemuError(fmt::format("machine '{}': memory_mib {} is too small", c.name, c.memory_mib));
   if (c.cpus < 1) throw QemuError(fmt::format("machine '{}': cpus must be at least 1", c.name));
   if (const auto* k = std::get_if<QemuKernelBoot>(&c.boot)) {
@@ -421,6 +402,7 @@ void validate(const QemuMachineConfig& c) {
 
 QemuMachine QemuMachine::start(QemuMachineConfig config) {
   validate(config);
+  if (config.artifact_dir.empty()) config.artifact_dir = Artifacts::instance().testDir() / config.name;
   auto qemu_bin = findProgram(config.qemu_binary.string());
   if (!qemu_bin) {
     throw QemuError(fmt::format("machine '{}': {} not found (package qemu-system-x86)", config.name,
@@ -445,6 +427,9 @@ QemuMachine QemuMachine::start(QemuMachineConfig config) {
     socket_dir = s.socket_dir;
   }
   rt.qmp_socket = socket_dir / "qmp.sock";
+  // A failing test prints these tails and lists them in its JUnit properties.
+  Artifacts::instance().registerLog(rt.console_log, config.name + "-console");
+  Artifacts::instance().registerLog(s.log_path, config.name + "-qemu");
   fs::remove(rt.qmp_socket, ec);
   // From here on, a failure must release what was made: QemuMachine's destructor does.
   QemuMachine machine(std::move(state));
@@ -483,6 +468,7 @@ QemuMachine QemuMachine::start(QemuMachineConfig config) {
         .args = {"socket", "--tpm2", "--tpmstate", "dir=" + optValue(dir / "tpm"), "--ctrl",
                  "type=unixio,path=" + optValue(rt.tpm_socket)},
         .log_path = dir / "swtpm.log"});
+    Artifacts::instance().registerLog(dir / "swtpm.log", config.name + "-swtpm");
     try {
       eventually(fmt::format("swtpm of '{}' listens on {}", config.name, rt.tpm_socket.string()), 10s, [&] {
         if (fs::exists(rt.tpm_socket)) return Attempt::done();
@@ -497,10 +483,20 @@ QemuMachine QemuMachine::start(QemuMachineConfig config) {
   const Deadline deadline = Deadline::after(config.start_timeout);
   for (int attempt = 1;; ++attempt) {
     rt.host_ports.clear();
+    s.port_reservations.clear();
     bool picked_any = false;
     for (const auto& f : config.port_forwards) {
-      rt.host_ports[f.guest_port] = f.host_port != 0 ? f.host_port : pickFreeLoopbackPort();
-      picked_any = picked_any || f.host_port == 0;
+      if (f.host_port != 0) {
+        rt.host_ports[f.guest_port] = f.host_port;
+        continue;
+      }
+      try {
+        s.port_reservations.push_back(reservePort());
+      } catch (const PortError& e) {
+        throw QemuError(fmt::format("machine '{}': no host port for guest port {}: {}", config.name, f.guest_port, e.what()));
+      }
+      rt.host_ports[f.guest_port] = s.port_reservations.back().port();
+      picked_any = true;
     }
     std::vector<std::string> args = makeQemuArgs(config, rt);
     s.command_line = {qemu_bin->string()};
@@ -530,7 +526,8 @@ QemuMachine QemuMachine::start(QemuMachineConfig config) {
     } catch (const std::exception& e) {
       failure = e.what();
     }
-    // QEMU failed or is stuck: collect its words, end it, and maybe retry on fresh ports.
+    // QEMU failed or is stuck: collect its words, end it, and maybe retry on fresh ports
+    // (a program outside the port allocator may have bound a reserved port first).
     s.qmp.reset();
     s.qemu->stop(1000ms);
     std::string log;

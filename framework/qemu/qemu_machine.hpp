@@ -72,7 +72,9 @@ struct QemuPortForward {
 
 struct QemuMachineConfig {
   std::string name = "vm";
-  std::filesystem::path artifact_dir;   // required: console.log, qemu.log, overlay, vars
+  // console.log, qemu.log, the overlay, UEFI vars. Empty: <the running test's artifacts
+  // folder>/<name>. The console and QEMU logs are registered with e2e::Artifacts.
+  std::filesystem::path artifact_dir;
   std::variant<QemuKernelBoot, QemuUefiBoot> boot = QemuKernelBoot{};
   // OS disk: base_image is never written; each machine gets a qcow2 overlay on it in
   // artifact_dir, deleted by stop() unless keep_overlay. Empty: no OS disk.

@@ -180,8 +180,8 @@ TEST_F(QemuConfigTest, MissingBaseImageDriveAndFwCfgFileAreNamed) {
   c4.port_forwards = {{.guest_port = 22}, {.guest_port = 22}};
   EXPECT_THAT(startError(c4), HasSubstr("guest port 22 is forwarded twice"));
   auto c5 = base;
-  c5.artifact_dir.clear();
-  EXPECT_THAT(startError(c5), HasSubstr("artifact_dir is not set"));
+  c5.name.clear();
+  EXPECT_THAT(startError(c5), HasSubstr("QemuMachineConfig.name is empty"));
 }
 
 // ---- ConsoleReader on a growing file -----------------------------------------------------

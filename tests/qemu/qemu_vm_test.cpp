@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "framework/artifacts/artifacts.hpp"
 #include "framework/qemu/qemu_machine.hpp"
 #include "tests/qemu/twin_image.hpp"
 
@@ -29,10 +30,10 @@ class QemuTwinTest : public ::testing::Test {
     if (!e2e::findProgram("qemu-system-x86_64")) GTEST_SKIP() << "qemu-system-x86_64 not installed (package qemu-system-x86)";
     if (!e2e::findProgram("qemu-img")) GTEST_SKIP() << "qemu-img not installed (package qemu-utils)";
     std::string why;
-    auto twin = e2e::testing::findTwinImage(why);
+    auto twin = qemu_test::findTwinImage(why);
     if (!twin) GTEST_SKIP() << why;
     twin_ = *twin;
-    artifacts_ = e2e::testing::testArtifactDir("qemu_vm_test");
+    artifacts_ = e2e::Artifacts::instance().testDir();
     const auto& probe = e2e::probeAccelerator();
     std::cout << "accelerator: " << e2e::toString(probe.accel) << " (" << probe.reason << ")\n";
     // A public key only: the image installs it for bnet from fw_cfg (the SSH helper logs in).
@@ -59,7 +60,7 @@ class QemuTwinTest : public ::testing::Test {
     e2e::eventually(fmt::format("SSH banner of '{}' on 127.0.0.1:{}", vm.name(), vm.hostPort(kSshPort)), deadline, [&] {
       if (!vm.running()) return e2e::Attempt::fail("qemu exited: " + vm.exitStatus()->describe());
       std::string observed;
-      auto line = e2e::testing::readGreetingLine(vm.hostPort(kSshPort), 3000ms, observed);
+      auto line = qemu_test::readGreetingLine(vm.hostPort(kSshPort), 3000ms, observed);
       if (!line) return e2e::Attempt::retry(observed);
       banner = *line;
       return e2e::Attempt::done();
@@ -69,7 +70,7 @@ class QemuTwinTest : public ::testing::Test {
 
   static double seconds(e2e::Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-  e2e::testing::TwinImage twin_;
+  qemu_test::TwinImage twin_;
   fs::path artifacts_;
 };
 
@@ -250,6 +251,29 @@ TEST_F(QemuTwinTest, TwoMachinesFromOneBaseHaveSeparateOverlays) {
   EXPECT_FALSE(fs::exists(b.runtime().overlay));
   EXPECT_EQ(fs::last_write_time(twin_.rootfs), base_time);
   EXPECT_EQ(fs::file_size(twin_.rootfs), base_size);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(QemuUefi, FirmwareBootsWithAPerMachineVarsCopy) {
+  if (!e2e::findProgram("qemu-system-x86_64")) GTEST_SKIP() << "qemu-system-x86_64 not installed (package qemu-system-x86)";
+  const e2e::QemuUefiBoot uefi;
+  if (!fs::exists(uefi.code) || !fs::exists(uefi.vars_template)) {
+    GTEST_SKIP() << uefi.code << " or " << uefi.vars_template << " missing (package ovmf)";
+  }
+  // No artifact_dir: the machine's files go to the test's artifacts folder.
+  auto vm = QemuMachine::start({.name = "uefi", .boot = uefi, .network = false, .memory_mib = 256, .cpus = 1});
+  const fs::path vars = vm.runtime().firmware_vars;
+  EXPECT_EQ(vars, e2e::Artifacts::instance().testDir() / "uefi" / "uefi-vars.fd");
+  EXPECT_TRUE(fs::exists(vars));
+  // With no disk, OVMF falls back to its built-in shell, on the serial console.
+  vm.waitForConsoleLine("UEFI Interactive Shell", Deadline::after(120s));
+  EXPECT_EQ(vm.qmp().status(), "running");
+  vm.stop(0ms);
+  EXPECT_FALSE(fs::exists(vars));
+  EXPECT_TRUE(fs::exists(vm.consolePath()));
 }
 
 }  // namespace

@@ -19,7 +19,7 @@
 
 #include "framework/process/child_process.hpp"
 
-namespace e2e::testing {
+namespace qemu_test {
 
 struct TwinImage {
   std::filesystem::path dir;
@@ -77,26 +77,6 @@ inline std::optional<TwinImage> findTwinImage(std::string& why) {
                    .cmdline = manifest.value("cmdline", "")};
 }
 
-// A fresh artifact folder for the running test: $BNET_E2E_ARTIFACTS (else
-// $BNET_E2E_BINARY_DIR/artifacts, else ./artifacts) / <binary> / <Suite.Test>.
-inline std::filesystem::path testArtifactDir(std::string_view binary) {
-  namespace fs = std::filesystem;
-  fs::path root;
-  if (const char* a = std::getenv("BNET_E2E_ARTIFACTS"); a && *a) {
-    root = a;
-  } else if (const char* b = std::getenv("BNET_E2E_BINARY_DIR"); b && *b) {
-    root = fs::path(b) / "artifacts";
-  } else {
-    root = "artifacts";
-  }
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = root / binary / fmt::format("{}.{}", info->test_suite_name(), info->name());
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  fs::create_directories(dir);
-  return fs::absolute(dir);
-}
-
 // Connects to 127.0.0.1:port and reads the first line the server sends (an SSH banner),
 // waiting at most timeout. Returns the line, or nullopt with what happened in `observed`.
 inline std::optional<std::string> readGreetingLine(std::uint16_t port, std::chrono::milliseconds timeout,
@@ -141,4 +121,4 @@ inline std::optional<std::string> readGreetingLine(std::uint16_t port, std::chro
   return line;
 }
 
-}  // namespace e2e::testing
+}  // namespace qemu_test

@@ -56,6 +56,8 @@ for path in "${order[@]}"; do
   echo "$kver/$path" >> "$stage/lib/modules/load-order"
 done
 
+# Fixed timestamps: the same recipe gives the same initrd bytes (and measurement).
+find "$stage" -mindepth 1 -exec touch -h -d @0 {} +
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
   cpio --quiet -o -H newc -R 0:0 --reproducible | gzip -9n) > "$out"
 echo "make-initrd: $(wc -l < "$stage/lib/modules/load-order") modules, $(stat -c %s "$out") bytes"
