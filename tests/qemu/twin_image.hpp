@@ -44,11 +44,7 @@ inline std::optional<TwinImage> findTwinImage(std::string& why) {
       return std::nullopt;
     }
     fs::path ensure = fs::path(src) / "tools/twin-image/ensure.sh";
-    auto result = e2e::runCommand({.name = "twin-ensure-check",
-                                   .executable = ensure,
-                                   .args = {"--check"},
-                                   .log_path = fs::path(::testing::TempDir()) /
-                                               fmt::format("twin-ensure-check.{}.log", ::getpid())},
+    auto result = e2e::runCommand({.name = "twin-ensure-check", .executable = ensure, .args = {"--check"}},
                                   e2e::Deadline::after(std::chrono::seconds(30)));
     std::string out = result.output;
     while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
