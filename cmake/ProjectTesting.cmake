@@ -10,6 +10,7 @@ function(bnet_e2e_add_test)
   list(APPEND T_ENVIRONMENT "BNET_E2E_SOURCE_DIR=${PROJECT_SOURCE_DIR}" "BNET_E2E_BINARY_DIR=${PROJECT_BINARY_DIR}")
   gtest_discover_tests(${T_NAME}
     DISCOVERY_TIMEOUT 60
+    NO_PRETTY_VALUES
     TEST_LIST ${T_NAME}_TESTS)
   # gtest_discover_tests flattens list values in its PROPERTIES (two labels, two variables
   # would become separate words), so the properties are set by a second include file that
