@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "tools/common/httplib_quirks.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -16,6 +18,11 @@ std::unique_ptr<HttpServer> HttpServer::start(Config config) {
   httplib::Server& server = *s->server_;
   server.set_tcp_nodelay(true);
   if (s->config_.max_body_bytes > 0) server.set_payload_max_length(s->config_.max_body_bytes);
+  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+    // Neither axum (FlowProxy) nor rbuilder's servers compress answers; cpp-httplib would.
+    bnet::tools::disableResponseCompression(req);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   if (s->config_.routes) s->config_.routes(server);
   const ListenAddress& a = s->config_.address;
   if (!server.bind_to_port(a.host, a.port)) {
