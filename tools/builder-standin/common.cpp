@@ -33,6 +33,21 @@ int parsePort(std::string_view digits) {
 
 }  // namespace
 
+std::optional<std::uint64_t> parseHexU64(std::string_view text) {
+  if (text.size() < 3 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X')) return std::nullopt;
+  std::uint64_t v = 0;
+  bool nonzero_seen = false;
+  std::size_t digits = 0;
+  for (char c : text.substr(2)) {
+    int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    if (d < 0) return std::nullopt;
+    if (d != 0) nonzero_seen = true;
+    if (nonzero_seen && ++digits > 16) return std::nullopt;
+    v = v * 16 + static_cast<std::uint64_t>(d);
+  }
+  return v;
+}
+
 std::string ListenAddress::text() const { return fmt::format("{}:{}", host, port); }
 
 ListenAddress parseListenAddress(std::string_view text, std::string_view what) {

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -55,6 +56,10 @@ class StopSignal {
   mutable std::condition_variable cv_;
   bool stop_ = false;
 };
+
+// A 0x-hex number that fits 64 bits, leading zeros allowed ("0x0a"), as serde's U64 reads
+// it; nullopt for anything else.
+std::optional<std::uint64_t> parseHexU64(std::string_view text);
 
 // Wall-clock microseconds and milliseconds since the Unix epoch.
 std::uint64_t unixMicros();

@@ -251,11 +251,9 @@ json normalizeBundle(const json& in) {
   if (present(in, "blockNumber")) {
     const json& b = in.at("blockNumber");
     if (!b.is_string()) invalid("blockNumber must be a hex quantity string");
-    try {
-      out["blockNumber"] = eth::toQuantity(eth::parseQuantityU64(b.get<std::string>()));
-    } catch (const eth::DecodeError& e) {
-      invalid(fmt::format("blockNumber: {}", e.what()));
-    }
+    auto n = parseHexU64(b.get<std::string>());
+    if (!n) invalid("blockNumber must be a 0x-hex number of at most 64 bits");
+    out["blockNumber"] = eth::toQuantity(*n);
   }
   for (const char* name : {"minTimestamp", "maxTimestamp", "replacementNonce"}) {
     if (present(in, name)) out[name] = u64Field(in, name);

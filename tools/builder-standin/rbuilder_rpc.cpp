@@ -5,6 +5,7 @@
 #include "framework/eth/errors.hpp"
 #include "framework/eth/hex.hpp"
 #include "framework/eth/transaction.hpp"
+#include "tools/builder-standin/common.hpp"
 
 namespace bnet::standin {
 
@@ -62,11 +63,9 @@ json OrderInput::sendBundle(const json& params) {
     }
     if (raw.contains("blockNumber") && !raw["blockNumber"].is_null()) {
       if (!raw["blockNumber"].is_string()) throw BadBundle{"blockNumber is not a hex quantity"};
-      try {
-        bundle.block_number = eth::parseQuantityU64(raw["blockNumber"].get<std::string>());
-      } catch (const eth::DecodeError& e) {
-        throw BadBundle{fmt::format("blockNumber: {}", e.what())};
-      }
+      auto n = parseHexU64(raw["blockNumber"].get<std::string>());
+      if (!n) throw BadBundle{"blockNumber is not a 0x-hex number of at most 64 bits"};
+      bundle.block_number = *n;
     }
     if (raw.contains("minTimestamp") && !raw["minTimestamp"].is_null()) bundle.min_timestamp = u64(raw["minTimestamp"], "minTimestamp");
     if (raw.contains("maxTimestamp") && !raw["maxTimestamp"].is_null()) bundle.max_timestamp = u64(raw["maxTimestamp"], "maxTimestamp");
