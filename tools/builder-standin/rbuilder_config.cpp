@@ -208,7 +208,7 @@ RbuilderConfig parseRbuilderConfig(std::string_view toml_text, const std::filesy
   for (const auto& [key, value] : *root) {
     if (kUsedKeys.count(key)) continue;
     if (kIgnoredKeys.count(key)) {
-      c.warnings.push_back(fmt::format("config key {} is accepted but not used by the stand-in", key));
+      c.notes.push_back(fmt::format("config key {} is accepted but not used by the stand-in", key));
     } else {
       c.warnings.push_back(fmt::format("unknown config key {} (ignored; rbuilder would reject it)", key));
     }

@@ -63,8 +63,10 @@ struct RbuilderConfig {
   LogLevel log_level = LogLevel::kInfo;
   std::chrono::seconds time_to_keep_mempool_txs{60};
   std::int64_t slot_delta_to_start_bidding_ms = -8000;
-  // What parsing noticed that the program should log (unknown keys, ignored keys, random keys).
+  // What parsing noticed that the program should log: warnings (unknown keys, random keys,
+  // unsupported relay options) and notes (rbuilder keys the stand-in accepts but does not use).
   std::vector<std::string> warnings;
+  std::vector<std::string> notes;
 };
 
 // Parses rbuilder TOML text; `origin` names the file in messages and resolves a relative

@@ -344,6 +344,7 @@ class Builder {
 int runRbuilder(const RbuilderConfig& config, const StopSignal& stop, Logger& log) {
   log.setLevel(config.log_level);
   for (const std::string& w : config.warnings) log.warn(kTarget, w);
+  for (const std::string& n : config.notes) log.info(kTarget, n);
   std::string relays;
   for (const RelayConfig& r : config.relays) relays += (relays.empty() ? "" : ",") + r.name + "=" + r.base_url;
   log.info(kTarget, "Starting rbuilder (bnet-builder-standin)",
