@@ -16,6 +16,14 @@ function(bnet_e2e_add_scenario target)
   add_executable(${target} ${S_SOURCES})
   target_compile_features(${target} PRIVATE cxx_std_20)
   target_link_libraries(${target} PRIVATE bnet_e2e::fixtures bnet_e2e::framework bnet_e2e::test_main ${S_LIBS})
-  gtest_discover_tests(${target} DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "${S_LABELS}" TIMEOUT ${S_TIMEOUT})
+  gtest_discover_tests(${target} DISCOVERY_TIMEOUT 60 TEST_LIST ${target}_TESTS)
+  # Properties from a second include file: gtest_discover_tests would flatten list values
+  # (two labels). GTEST_SKIP() shows as "Skipped" in ctest.
+  set(props_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_properties.cmake")
+  file(WRITE "${props_file}"
+    "foreach(t IN LISTS ${target}_TESTS)\n"
+    "  set_tests_properties(\"\${t}\" PROPERTIES LABELS [==[${S_LABELS}]==] TIMEOUT ${S_TIMEOUT}\n"
+    "    SKIP_REGULAR_EXPRESSION [==[\\[  SKIPPED \\]]==])\n"
+    "endforeach()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${props_file}")
 endfunction()

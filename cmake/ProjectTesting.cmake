@@ -7,13 +7,24 @@ function(bnet_e2e_add_test)
   endif()
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} bnet_e2e::test_main GTest::gmock bnet_e2e_warnings)
-  set(props LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
-  if(T_RESOURCE_LOCK)
-    list(APPEND props RESOURCE_LOCK "${T_RESOURCE_LOCK}")
-  endif()
   list(APPEND T_ENVIRONMENT "BNET_E2E_SOURCE_DIR=${PROJECT_SOURCE_DIR}" "BNET_E2E_BINARY_DIR=${PROJECT_BINARY_DIR}")
-  list(APPEND props ENVIRONMENT "${T_ENVIRONMENT}")
   gtest_discover_tests(${T_NAME}
     DISCOVERY_TIMEOUT 60
-    PROPERTIES ${props})
+    TEST_LIST ${T_NAME}_TESTS)
+  # gtest_discover_tests flattens list values in its PROPERTIES (two labels, two variables
+  # would become separate words), so the properties are set by a second include file that
+  # ctest reads after the discovered tests, with each list kept whole in a bracket argument.
+  # GTEST_SKIP() shows as "Skipped" in ctest (the reason is in the output), not "Passed".
+  set(props_file "${CMAKE_CURRENT_BINARY_DIR}/${T_NAME}_properties.cmake")
+  set(lock_prop "")
+  if(T_RESOURCE_LOCK)
+    set(lock_prop "RESOURCE_LOCK [==[${T_RESOURCE_LOCK}]==]")
+  endif()
+  file(WRITE "${props_file}"
+    "foreach(t IN LISTS ${T_NAME}_TESTS)\n"
+    "  set_tests_properties(\"\${t}\" PROPERTIES LABELS [==[${T_LABELS}]==] TIMEOUT ${T_TIMEOUT}\n"
+    "    SKIP_REGULAR_EXPRESSION [==[\\[  SKIPPED \\]]==]\n"
+    "    ENVIRONMENT [==[${T_ENVIRONMENT}]==] ${lock_prop})\n"
+    "endforeach()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${props_file}")
 endfunction()

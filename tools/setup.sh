@@ -25,9 +25,9 @@ packages=(
   # libraries
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libcurl4-openssl-dev nlohmann-json3-dev libfmt-dev libboost1.81-dev
-  libssh-dev libsecp256k1-dev libcrypto++-dev libcli11-dev libcpp-httplib-dev libcpptoml-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev
+  libssh-dev libsecp256k1-dev libcrypto++-dev libcli11-dev libcpp-httplib-dev libyaml-cpp-dev libcpptoml-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev
   # real things the tests drive
-  qemu-system-x86 qemu-utils debootstrap e2fsprogs cpio zstd
+  qemu-system-x86 qemu-utils debootstrap e2fsprogs cpio zstd swtpm ovmf
   openssh-server openssh-client curl ca-certificates procps iproute2
 )
 missing=()
@@ -61,6 +61,15 @@ if ! grep -q "\"version\": \"$ethers_version\"" "$npm_dir/node_modules/ethers/pa
   echo "setup: installing ethers $ethers_version from npm into $npm_dir"
   mkdir -p "$npm_dir"
   npm install --silent --no-audit --no-fund --prefix "$npm_dir" "ethers@$ethers_version" >/dev/null
+fi
+
+# The twin VM image (Debian bookworm via debootstrap), cached under $cache/twin/<recipe hash>;
+# rebuilt only when tools/twin-image/ changes. Without it the VM tests skip, so a failed
+# build (e.g. no Debian mirror) is a warning here, not the end of setup.
+if twin_dir=$(BNET_E2E_CACHE=$cache "$root/tools/twin-image/ensure.sh"); then
+  echo "setup: twin image $twin_dir"
+else
+  echo "setup: WARNING: the twin image could not be built; tests labelled vm will skip" >&2
 fi
 
 [ "$do_build" = 1 ] || exit 0
