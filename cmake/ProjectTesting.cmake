@@ -1,13 +1,26 @@
-# bnet_e2e_add_test(NAME <target> SOURCES ... [LIBS ...] LABELS ... [TIMEOUT s] [RESOURCE_LOCK ...])
-# One GoogleTest executable, its tests discovered individually and labelled.
+# bnet_e2e_add_test(NAME <target> SOURCES ... [LIBS ...] LABELS ... [TIMEOUT s] [RESOURCE_LOCK ...]
+#                   [ONE_PROCESS])
+# One GoogleTest executable, its tests discovered individually and labelled (each runs in
+# its own process). ONE_PROCESS registers the whole binary as one ctest test instead, for
+# binaries whose tests share an expensive setup (a booted VM) in SetUpTestSuite; its
+# GoogleTest XML goes next to the binary.
 function(bnet_e2e_add_test)
-  cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;RESOURCE_LOCK;ENVIRONMENT" ${ARGN})
+  cmake_parse_arguments(T "ONE_PROCESS" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;RESOURCE_LOCK;ENVIRONMENT" ${ARGN})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)
   endif()
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} bnet_e2e::test_main GTest::gmock bnet_e2e_warnings)
   list(APPEND T_ENVIRONMENT "BNET_E2E_SOURCE_DIR=${PROJECT_SOURCE_DIR}" "BNET_E2E_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  if(T_ONE_PROCESS)
+    add_test(NAME ${T_NAME} COMMAND ${T_NAME} --gtest_output=xml:${CMAKE_CURRENT_BINARY_DIR}/${T_NAME}.xml)
+    set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+      ENVIRONMENT "${T_ENVIRONMENT}")
+    if(T_RESOURCE_LOCK)
+      set_tests_properties(${T_NAME} PROPERTIES RESOURCE_LOCK "${T_RESOURCE_LOCK}")
+    endif()
+    return()
+  endif()
   gtest_discover_tests(${T_NAME}
     DISCOVERY_TIMEOUT 60
     NO_PRETTY_VALUES
