@@ -15,7 +15,18 @@ rm -f /etc/ssh/ssh_host_*
 : > /etc/machine-id
 rm -f /var/lib/dbus/machine-id
 
-systemctl enable systemd-networkd.service ssh.service ssh-hostkeys.service twin-seed.service
+systemctl enable systemd-networkd.service systemd-networkd-wait-online.service ssh.service \
+  ssh-hostkeys.service twin-seed.service
+# The BuilderNet boot sequence (buildernet-vm.md §3, §4.2), same unit names.
+systemctl enable attested-tls-proxy-client.service render-config.service hostname-set.service \
+  persistent-setup.service config-watchdog.timer haproxy.service flowproxy.service \
+  rbuilder-operator.service
+# Where the builder stand-in's payload disk is mounted (fstab), and the hub gateway file's folder.
+install -d -m 0755 /opt/bnet-twin /etc/twin
+# The hostname render-config sets resolves (sudo asks): nss-myhostname.
+grep -q myhostname /etc/nsswitch.conf || sed -i 's/^hosts:\(\s*\)files/hosts:\1files myhostname/' /etc/nsswitch.conf
+# The package's example configuration; render-config writes the real one.
+rm -f /etc/haproxy/haproxy.cfg
 # Boot speed: nothing periodic, no VT gettys (the serial getty stays), no first-boot
 # cache rebuilds (the caches were made at build time).
 systemctl mask \

@@ -1,0 +1,1 @@
+need(.instance_name; "instance_name") + "\n"
