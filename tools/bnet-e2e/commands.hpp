@@ -27,5 +27,7 @@ class CommandError : public std::runtime_error {
 void addMeasureCommand(CLI::App& app);
 // `bnet-e2e hub allow ...` under the `hub` group (hub_allow_command.cpp).
 void addHubAllowCommand(CLI::App& hub);
+// `bnet-e2e up | down [--all] | status` (environment_commands.cpp).
+void addEnvironmentCommands(CLI::App& app);
 
 }  // namespace bnet::cli

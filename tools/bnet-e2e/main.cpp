@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   CLI::App app{"bnet-e2e: end-to-end testing of BuilderNet builder images"};
   app.set_version_flag("--version", std::string(bnet::frameworkVersion()));
   app.require_subcommand(1);
+  bnet::cli::addEnvironmentCommands(app);
   bnet::cli::addMeasureCommand(app);
   auto* hub = app.add_subcommand("hub", "BuilderHub tasks through its admin API");
   hub->require_subcommand(1);

@@ -1,0 +1,296 @@
+// bnet-e2e up / down / status (and the hidden `hold` that up starts): an environment
+// launched once and left running, so that test processes attach to it (BNET_E2E_STATE)
+// instead of each booting its own builder.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstring>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "fixtures/testbed/testbed.hpp"
+#include "framework/artifacts/artifacts.hpp"
+#include "framework/env/selection.hpp"
+#include "framework/http/http_client.hpp"
+#include "framework/process/registry.hpp"
+#include "framework/wait/eventually.hpp"
+#include "tools/bnet-e2e/commands.hpp"
+
+extern char** environ;
+
+namespace bnet::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct EnvOptions {
+  std::string env;    // NAME or PATH; empty: BNET_E2E_ENV or local
+  std::string state;  // state file; empty: default for the environment
+  int timeout_seconds = 0;
+  bool all = false;
+};
+
+const Environment& selectEnvironment(const EnvOptions& o) {
+  if (!o.env.empty()) ::setenv("BNET_E2E_ENV", o.env.c_str(), 1);
+  return Environment::current();
+}
+
+fs::path stateDir() {
+  const char* dir = std::getenv("BNET_E2E_STATE_DIR");
+  return dir && *dir ? fs::path(dir) : fs::path("/tmp/bnet-e2e-state");
+}
+
+fs::path statePath(const EnvOptions& o, const std::string& env_name) {
+  if (!o.state.empty()) return fs::absolute(o.state);
+  if (const char* s = std::getenv("BNET_E2E_STATE"); s && *s) return fs::absolute(s);
+  return stateDir() / fmt::format("env-{}.json", env_name);
+}
+
+bool holderAlive(const TestbedState& s) {
+  return s.holder_pid > 0 && s.holder_start_ticks != 0 && e2e::processStartTicks(s.holder_pid) == s.holder_start_ticks;
+}
+
+void printEndpoints(const TestbedState& s, const fs::path& file) {
+  if (!s.unavailable.empty()) {
+    fmt::print("environment {} cannot run here: {}\n", s.environment, s.unavailable);
+    return;
+  }
+  fmt::print("environment {} is up (holder pid {}{})\n", s.environment, s.holder_pid,
+             s.ready_seconds ? fmt::format(", builder ready after {:.0f}s", *s.ready_seconds) : "");
+  fmt::print("  EL JSON-RPC      {}\n  beacon           {}\n  relay            {}\n", s.l1.el_url, s.l1.beacon_url,
+             s.l1.relay_url);
+  fmt::print("  BuilderHub       {} (admin {})\n", s.hub_instance_url, s.hub_admin_url);
+  fmt::print("  builder          {} ({}), coinbase {}\n", s.builder_name, s.instance_name, s.coinbase_address);
+  fmt::print("  builder HTTPS    {}\n  builder RPC      {}\n  builder SSH      ssh -p {} {}@{}\n", s.https_url, s.rpc_url,
+             s.ssh_port, s.ssh_user, s.ssh_host);
+  fmt::print("  console          {}\n  logs             {}\n", s.console_path.string(), s.artifact_dir.string());
+  fmt::print("attach with: export BNET_E2E_STATE={}\n", file.string());
+}
+
+// The holder: launches the environment, writes the state, waits for SIGTERM/SIGINT, stops
+// everything (builder first) and removes the state file.
+int hold(const EnvOptions& o) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before any thread starts
+
+  const auto& env = selectEnvironment(o);
+  auto file = statePath(o, env.name);
+  std::unique_ptr<Testbed> testbed;
+  TestbedState state;
+  try {
+    testbed = Testbed::launch(env, e2e::Artifacts::instance().runDir() / "testbed");
+    state = testbed->state();
+  } catch (const TestbedUnavailable& e) {
+    state.environment = env.file.string();
+    state.unavailable = e.what();
+    state.write(file);
+    fmt::print(stderr, "bnet-e2e hold: {} cannot run here: {}\n", env.name, e.what());
+    return 0;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bnet-e2e hold: starting {} failed: {}\n", env.name, e.what());
+    return kExitFailed;
+  }
+  state.holder_pid = ::getpid();
+  state.holder_start_ticks = e2e::processStartTicks(::getpid());
+  state.artifact_dir = e2e::Artifacts::instance().runDir() / "testbed";
+  if (const char* log = std::getenv("BNET_E2E_HOLDER_LOG"); log && *log) state.holder_log = log;
+  state.write(file);
+  fmt::print("bnet-e2e hold: {} is up; state {}\n", env.name, file.string());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  fmt::print("bnet-e2e hold: signal {}: stopping {}\n", sig, env.name);
+  std::fflush(stdout);
+  std::error_code ec;
+  fs::remove(file, ec);
+  testbed->stop();
+  return 0;
+}
+
+int up(const EnvOptions& o) {
+  const auto& env = selectEnvironment(o);
+  auto file = statePath(o, env.name);
+  std::error_code ec;
+  if (fs::exists(file, ec)) {
+    auto existing = TestbedState::read(file);
+    if (existing.unavailable.empty() && holderAlive(existing)) {
+      printEndpoints(existing, file);
+      return 0;
+    }
+    fs::remove(file, ec);  // a crashed holder's file (its processes are reaped below)
+  }
+  e2e::ProcessRegistry::reap();
+  auto log = e2e::Artifacts::instance().runDir() / "testbed" / "holder.log";
+  fs::create_directories(log.parent_path());
+  std::vector<std::string> args = {"/proc/self/exe", "hold", "--env", env.file.string(), "--state", file.string()};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; e && *e; ++e) env_strings.emplace_back(*e);
+  env_strings.push_back("BNET_E2E_RUN_ID=" + e2e::Artifacts::instance().runId());
+  env_strings.push_back("BNET_E2E_HOLDER_LOG=" + log.string());
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0640);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Its own session: the holder outlives this command and the terminal's signals.
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, "/proc/self/exe", &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) throw CommandError(kExitFailed, fmt::format("cannot start the holder: {}", std::strerror(rc)));
+
+  auto budget = o.timeout_seconds > 0 ? std::chrono::seconds(o.timeout_seconds)
+                                      : std::chrono::seconds(env.expect.boot_budget_seconds + 300);
+  fmt::print("bringing up {} (holder pid {}, log {})...\n", env.name, pid, log.string());
+  std::fflush(stdout);
+  TestbedState state;
+  try {
+    e2e::eventually(fmt::format("environment {} up", env.name), budget, [&] {
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        std::ifstream in(log);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (text.size() > 4000) text = "..." + text.substr(text.size() - 4000);
+        if (fs::exists(file) && WIFEXITED(status) && WEXITSTATUS(status) == 0) return e2e::Attempt::done();
+        return e2e::Attempt::fail(fmt::format("the holder {}; its log {}:\n{}", e2e::ExitStatus::fromWaitStatus(status).describe(),
+                                              log.string(), e2e::Redactor::instance().redact(text)));
+      }
+      if (!fs::exists(file)) return e2e::Attempt::retry("starting (no state file yet)");
+      return e2e::Attempt::done();
+    }, {.first_interval = 200ms, .max_interval = 2s});
+    state = TestbedState::read(file);
+  } catch (const e2e::WaitError& e) {
+    ::kill(pid, SIGTERM);
+    throw CommandError(kExitFailed, e.what());
+  }
+  printEndpoints(state, file);
+  return 0;
+}
+
+int down(const EnvOptions& o) {
+  std::vector<fs::path> files;
+  if (o.all) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(stateDir(), ec)) {
+      if (entry.path().filename().string().rfind("env-", 0) == 0) files.push_back(entry.path());
+    }
+    if (const char* s = std::getenv("BNET_E2E_STATE"); s && *s && fs::exists(s)) files.emplace_back(s);
+  } else {
+    const auto& env = selectEnvironment(o);
+    files.push_back(statePath(o, env.name));
+  }
+  for (const auto& file : files) {
+    std::error_code ec;
+    if (!fs::exists(file, ec)) continue;
+    TestbedState state;
+    try {
+      state = TestbedState::read(file);
+    } catch (const std::exception& e) {
+      fmt::print("removing unreadable state {}: {}\n", file.string(), e.what());
+      fs::remove(file, ec);
+      continue;
+    }
+    if (holderAlive(state)) {
+      fmt::print("stopping {} (holder pid {})...\n", state.environment, state.holder_pid);
+      std::fflush(stdout);
+      ::kill(state.holder_pid, SIGTERM);
+      try {
+        e2e::eventually(fmt::format("holder {} to stop", state.holder_pid), 180s, [&] {
+          return e2e::Attempt::check(!holderAlive(state), "still stopping the environment");
+        }, {.first_interval = 100ms, .max_interval = 1s});
+      } catch (const e2e::WaitTimeout& e) {
+        fmt::print("{}; killing it\n", e.what());
+        ::kill(state.holder_pid, SIGKILL);
+      }
+    }
+    fs::remove(file, ec);
+  }
+  auto result = e2e::ProcessRegistry::reap(o.all);
+  for (const auto& note : result.notes) fmt::print("{}\n", note);
+  fmt::print("down: {} state file(s), {} process(es) killed, {} path(s) removed\n", files.size(), result.killed,
+             result.removed_paths);
+  return 0;
+}
+
+int status(const EnvOptions& o) {
+  const auto& env = selectEnvironment(o);
+  auto file = statePath(o, env.name);
+  std::error_code ec;
+  if (!fs::exists(file, ec)) {
+    fmt::print("{} is not up (no state file {})\n", env.name, file.string());
+    return kExitFailed;
+  }
+  auto state = TestbedState::read(file);
+  if (!state.unavailable.empty()) {
+    printEndpoints(state, file);
+    return 0;
+  }
+  if (!holderAlive(state)) {
+    fmt::print("{}: the holder (pid {}) is gone; run `bnet-e2e down` to clean up\n", env.name, state.holder_pid);
+    return kExitFailed;
+  }
+  printEndpoints(state, file);
+  try {
+    e2e::HttpClient https({.base_url = state.https_url, .timeout = 5000ms, .tls = {.verify = false}});
+    fmt::print("builder /readyz: {}\n", https.get("/readyz").status);
+  } catch (const std::exception& e) {
+    fmt::print("builder /readyz: {}\n", e.what());
+  }
+  return 0;
+}
+
+void addEnvOptions(CLI::App* cmd, EnvOptions& o) {
+  cmd->add_option("--env", o.env, "environment NAME or PATH (default: $BNET_E2E_ENV or local)");
+  cmd->add_option("--state", o.state, "state file (default: $BNET_E2E_STATE or /tmp/bnet-e2e-state/env-<name>.json)");
+}
+
+}  // namespace
+
+void addEnvironmentCommands(CLI::App& app) {
+  auto options = std::make_shared<EnvOptions>();
+  auto* up_cmd = app.add_subcommand("up", "launch an environment and leave it running; prints its endpoints");
+  addEnvOptions(up_cmd, *options);
+  up_cmd->add_option("--timeout", options->timeout_seconds, "seconds to wait for it (default: boot budget + 300)");
+  up_cmd->callback([options] {
+    if (int rc = up(*options); rc != 0) throw CommandError(rc, "up failed");
+  });
+  auto* down_cmd = app.add_subcommand("down", "stop an environment started by up (and reap what crashed runs left)");
+  addEnvOptions(down_cmd, *options);
+  down_cmd->add_flag("--all", options->all, "every environment and every process any run of this project left");
+  down_cmd->callback([options] { down(*options); });
+  auto* status_cmd = app.add_subcommand("status", "show a running environment's endpoints and readiness");
+  addEnvOptions(status_cmd, *options);
+  status_cmd->callback([options] {
+    if (int rc = status(*options); rc != 0) throw CommandError(rc, "not up");
+  });
+  auto* hold_cmd = app.add_subcommand("hold", "(internal) own a launched environment until SIGTERM");
+  hold_cmd->group("");
+  addEnvOptions(hold_cmd, *options);
+  hold_cmd->callback([options] {
+    if (int rc = hold(*options); rc != 0) throw CommandError(rc, "hold failed");
+  });
+}
+
+}  // namespace bnet::cli
