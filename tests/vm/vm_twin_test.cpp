@@ -266,7 +266,12 @@ TEST_F(TwinBoot, DeactivatedBuilderIsStoppedByTheWatchdog) {
 TEST_F(TwinBoot, SecondBootOfTheSameDataDiskUnlocksInsteadOfFormatting) {
   const fs::path disk = vm().dataDisk();
   shared().vm.reset();  // powers the first VM down: the disk is free
-  auto second = bnet::BuilderVm::start(setup().vmConfig({.name = "twin-second-boot", .data_disk = disk}));
+  // The VM outlives this test (the next one uses it): its files go to the run's folder, not
+  // to this test's, which is pruned when the test passes.
+  auto& second = shared().vm.emplace(bnet::BuilderVm::start(setup().vmConfig(
+      {.name = "twin-second-boot",
+       .artifact_dir = e2e::Artifacts::instance().runDir() / "twin-second-boot",
+       .data_disk = disk})));
   const auto deadline = e2e::Deadline::after(kBootBudget);
   second.waitForConsoleLine("persistent-setup: Device /dev/vdb is already LUKS encrypted, attempting to unlock",
                             deadline);
@@ -278,6 +283,18 @@ TEST_F(TwinBoot, SecondBootOfTheSameDataDiskUnlocksInsteadOfFormatting) {
   // The flag file on the persistent disk survived: rbuilder starts without waiting for the watchdog.
   second.waitForSsh(deadline);
   EXPECT_EQ(bnet::waitForUnit(second.ssh(), "rbuilder-operator", "active", deadline).active_state, "active");
+}
+
+TEST_F(TwinBoot, WatchdogReportsAHubItCannotReach) {
+  ASSERT_EQ(vm().config().name, "twin-second-boot") << "runs on the second boot's VM";
+  const auto from = vm().machine().console().lineCount();
+  setup().stopGateway();
+  // The forwarder accepts, the gateway behind it is gone: curl gets no HTTP answer (000).
+  auto line = vm().machine().console().waitForLine("rbuilder-status-watchdog: Failed to fetch active builders \\(HTTP [0-9]+\\)",
+                                                   e2e::Deadline::after(120s), {.from_line = from});
+  EXPECT_THAT(line, HasSubstr("(HTTP 000)"));
+  // Not a deactivation: rbuilder keeps running.
+  EXPECT_EQ(bnet::unitState(vm().ssh(), "rbuilder-operator").active_state, "active");
 }
 
 class UnknownMeasurement : public ::testing::Test {
