@@ -115,8 +115,17 @@ TEST_F(SshOnTwin, ReadsUnitStateAndJournalOfTheRealSystemd) {
     return e.message.find("Server listening on") != std::string::npos && e.message.find("40192") != std::string::npos;
   })) << bnet::formatJournal(entries);
 
-  auto failed = bnet::failedUnits(*ssh_);
-  EXPECT_TRUE(failed.empty()) << "failed units on a clean twin boot: " << failed.size();
+  // This VM gets no BuilderHub gateway (fw_cfg etc/twin/hub-gateway), so the BuilderNet
+  // boot sequence stops at its start, as the real image's does without a hub: the forwarder
+  // and render-config fail. Nothing else may.
+  std::vector<std::string> unexpected;
+  for (const auto& unit : bnet::failedUnits(*ssh_)) {
+    if (unit.unit != "attested-tls-proxy-client.service" && unit.unit != "render-config.service") {
+      unexpected.push_back(unit.unit);
+    }
+  }
+  EXPECT_TRUE(unexpected.empty()) << "failed units on a twin boot without a hub: "
+                                  << ::testing::PrintToString(unexpected);
 }
 
 TEST_F(SshOnTwin, AHostKeyThatChangedIsRefusedWithBothFingerprints) {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "fixtures/vm/twin_image.hpp"
 #include "framework/process/child_process.hpp"
 
 namespace qemu_test {
@@ -30,47 +31,17 @@ struct TwinImage {
   std::string cmdline;
 };
 
-// The built twin image for the current recipe (tools/twin-image/ensure.sh --check), or
-// nullopt with the reason in `why`. BNET_E2E_TWIN_DIR names a directory directly.
+// The built twin image for the current recipe, or nullopt with the reason in `why`
+// (bnet::findTwinImage in fixtures/vm: ensure.sh --check, or BNET_E2E_TWIN_DIR).
 inline std::optional<TwinImage> findTwinImage(std::string& why) {
-  namespace fs = std::filesystem;
-  fs::path dir;
-  if (const char* forced = std::getenv("BNET_E2E_TWIN_DIR"); forced && *forced) {
-    dir = forced;
-  } else {
-    const char* src = std::getenv("BNET_E2E_SOURCE_DIR");
-    if (!src || !*src) {
-      why = "BNET_E2E_SOURCE_DIR is not set (run through ctest) and BNET_E2E_TWIN_DIR neither";
-      return std::nullopt;
-    }
-    fs::path ensure = fs::path(src) / "tools/twin-image/ensure.sh";
-    auto result = e2e::runCommand({.name = "twin-ensure-check", .executable = ensure, .args = {"--check"}},
-                                  e2e::Deadline::after(std::chrono::seconds(30)));
-    std::string out = result.output;
-    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-    if (!result.status.success()) {
-      why = fmt::format("twin image not built ({}): {}; build it with tools/twin-image/ensure.sh",
-                        result.status.describe(), out);
-      return std::nullopt;
-    }
-    dir = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
-  }
-  std::ifstream in(dir / "manifest.json");
-  if (!in) {
-    why = fmt::format("no manifest.json in {}", dir.string());
-    return std::nullopt;
-  }
-  auto manifest = nlohmann::json::parse(in, nullptr, false);
-  if (manifest.is_discarded()) {
-    why = fmt::format("{} is not valid JSON", (dir / "manifest.json").string());
-    return std::nullopt;
-  }
-  return TwinImage{.dir = dir,
-                   .kernel = dir / manifest.value("kernel", "vmlinuz"),
-                   .initrd = dir / manifest.value("initrd", "initrd.img"),
-                   .rootfs = dir / manifest.value("rootfs", "rootfs.qcow2"),
-                   .rootfs_format = manifest.value("rootfs_format", "qcow2"),
-                   .cmdline = manifest.value("cmdline", "")};
+  auto image = bnet::findTwinImage(why);
+  if (!image) return std::nullopt;
+  return TwinImage{.dir = image->dir,
+                   .kernel = image->kernel,
+                   .initrd = image->initrd,
+                   .rootfs = image->rootfs,
+                   .rootfs_format = image->rootfs.extension() == ".qcow2" ? "qcow2" : "raw",
+                   .cmdline = image->cmdline};
 }
 
 // Connects to 127.0.0.1:port and reads the first line the server sends (an SSH banner),
