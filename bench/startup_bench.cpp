@@ -47,7 +47,15 @@ double runScript(const fs::path& script, std::vector<std::string> args, const fs
   if (!result.status.success()) {
     throw std::runtime_error(fmt::format("{} failed ({}): {}", script.string(), result.status.describe(), result.output));
   }
-  return std::stod(result.output.substr(result.output.find_first_of("0123456789.")));
+  // The script's last line is its figure.
+  std::string out = result.output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  std::string last = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+  try {
+    return std::stod(last);
+  } catch (const std::exception&) {
+    throw std::runtime_error(fmt::format("{}: no figure in its output: {}", script.string(), result.output));
+  }
 }
 
 int benchDevnet(int runs, const fs::path& work) {

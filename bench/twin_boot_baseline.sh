@@ -13,13 +13,13 @@ pid=$!
 trap 'kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$overlay"' EXIT
 for _ in $(seq 1 2400); do
   kill -0 $pid 2>/dev/null || { echo "qemu exited; log $overlay.qemu.log" >&2; exit 1; }
-  if exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
+  if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
     if read -r -t 2 -u 3 line && [[ "$line" == SSH-* ]]; then
       exec 3<&-
       echo "$(date +%s.%N) - $start" | bc
       exit 0
     fi
-    exec 3<&- 2>/dev/null || true
+    exec 3<&-
   fi
   sleep 0.1
 done
