@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every figure of docs/BENCHMARKS.md, one after another (about 3 minutes under TCG; the twin
+# Every figure of docs/BENCHMARKS.md, one after another (about 4 minutes under TCG; the twin
 # part waits for other VMs to end first). Build first:
 #   cmake --build build --target eth_bench event_latency_bench orderflow_bench startup_bench \
 #     orderflow_test hub_contract_suite wait_test
