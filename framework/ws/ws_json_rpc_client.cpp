@@ -236,6 +236,9 @@ struct WsJsonRpcClient::Impl {
       conn->open = false;
       beast::error_code ignored;
       beast::get_lowest_layer(conn->ws).socket().close(ignored);
+      // Dropping the stream also ends its handshake timer (after a refused upgrade), which
+      // would otherwise keep the io_context busy until it fires.
+      conn.reset();
     }
     std::map<std::uint64_t, std::shared_ptr<Pending>> failed;
     {
@@ -351,6 +354,9 @@ struct WsJsonRpcClient::Impl {
     if (it == subs_by_id.end() || it->second->cancelled) return;
     const auto& state = it->second;
     json result = params.contains("result") ? params["result"] : json();
+    // The callback runs first: a thread that took the notification from the queue can
+    // rely on the callback having seen it.
+    if (state->callback) state->callback(result);
     {
       std::lock_guard lock(state->mu);
       if (state->queue.size() >= kMaxQueuedNotifications) state->queue.pop_front();
@@ -358,7 +364,6 @@ struct WsJsonRpcClient::Impl {
       ++state->received;
     }
     state->cv.notify_all();
-    if (state->callback) state->callback(result);
   }
 
   json call(std::string_view method, json params, std::chrono::milliseconds timeout,

@@ -44,7 +44,7 @@ struct WsJsonRpcClientConfig {
 class WsJsonRpcClient;
 
 // One eth_subscribe subscription. Notifications (the "result" of each eth_subscription
-// message) go to the callback given to subscribe() and to a queue read by
+// message) go to the callback given to subscribe(), then to a queue read by
 // waitForNotification()/take(). Survives reconnects: the client subscribes again and the
 // id changes. Move-only; destruction unsubscribes (best effort, never throws).
 class WsSubscription {
