@@ -105,7 +105,9 @@ TEST_F(EventWaitTest, SubscribedWaitsSurviveAnAnvilRestart) {
   anvil_->stop();
   anvil_->start();  // a fresh chain at block 0; the client reconnects and subscribes again
   std::thread miner([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past the reconnect backoff
+    // Pace: the blocks come after the client has reconnected and renewed its subscription
+    // (blocks mined earlier would be found by the wake-up that follows a reconnect).
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     mine();
     mine();
   });
