@@ -122,4 +122,15 @@ BENCHMARK(BM_Keccak1KiB);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// The first transaction BM_SignEip1559Transfer signs goes into the output's context, so
+// bench/run_signing_bench.sh can check that ethers.js signed the very same bytes.
+int main(int argc, char** argv) {
+  const TestAccount& from = prefundedAccount(1);
+  benchmark::AddCustomContext(
+      "first_raw", toHex(transfer(from, prefundedAccount(0).address, 1_gwei).sign(from.key, 1337, 0, kFees).raw()));
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
