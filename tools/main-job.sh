@@ -13,7 +13,12 @@ export BNET_E2E_RUN_ID=${BNET_E2E_RUN_ID:-$(date -u +%Y%m%d-%H%M%S)}
 export BNET_E2E_ENV=${BNET_E2E_ENV:-local}
 cd "$build_dir"
 status=0
-ctest -L e2e --output-on-failure --no-tests=ignore \
+# The suites share one environment: E2eEnvironment.Up brings it up first (bnet-e2e up),
+# E2eEnvironment.Down takes it down last, even when tests fail.
+ctest -L e2e --output-on-failure --no-tests=error \
   --output-junit "$build_dir/e2e-junit.xml" "$@" || status=$?
-echo "main job: environment $BNET_E2E_ENV; JUnit: $build_dir/e2e-junit.xml; artifacts: $BNET_E2E_ARTIFACTS"
+"$here/e2e-summary.sh" "$build_dir/e2e-junit.xml" || true
+echo "main job: environment $BNET_E2E_ENV"
+echo "  JUnit:     $build_dir/e2e-junit.xml"
+echo "  artifacts: $BNET_E2E_ARTIFACTS/$BNET_E2E_RUN_ID/"
 exit $status

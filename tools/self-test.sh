@@ -11,5 +11,8 @@ export BNET_E2E_ARTIFACTS=${BNET_E2E_ARTIFACTS:-$root/artifacts}
 # One run folder for every test process of this ctest run.
 export BNET_E2E_RUN_ID=${BNET_E2E_RUN_ID:-$(date -u +%Y%m%d-%H%M%S)}
 cd "$build_dir"
+status=0
 ctest -L 'unit|integration' -j"$(nproc)" --output-on-failure --no-tests=error \
-  --output-junit "$build_dir/self-test-junit.xml" "$@"
+  --output-junit "$build_dir/self-test-junit.xml" "$@" || status=$?
+"$here/e2e-summary.sh" "$build_dir/self-test-junit.xml" || true
+exit $status
