@@ -78,6 +78,8 @@ fi
 
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# Paths relative to the checkout, so a fresh clone elsewhere (CI) hits the same cache.
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
   # shellcheck disable=SC2086
   cmake -S "$root" -B "$build_dir" -G Ninja "${launcher[@]}" ${BNET_E2E_CMAKE_ARGS:-} >/dev/null
