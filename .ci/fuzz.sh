@@ -14,6 +14,8 @@ build_dir=${BNET_E2E_FUZZ_BUILD_DIR:-$root/build-fuzz}
 out=${BNET_E2E_FUZZ_OUT:-$build_dir/fuzz-out}
 jobs=${BNET_E2E_FUZZ_JOBS:-$(nproc)}
 start=$(date +%s)
+# ccache hits across clones in other folders (CI builds a fresh clone): paths relative to root.
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
 
 "$root/tools/setup.sh" --no-build
 if [ ! -f "$build_dir/build.ninja" ]; then
@@ -51,7 +53,7 @@ export root build_dir out seconds
 
 status=0
 printf '%s\n' "${targets[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one {} && echo "fuzz: {}: ok" || echo "fuzz: {}: FAILED"' \
-  | tee "$out/summary.txt" || true
+  > "$out/summary.txt" || true
 for name in "${targets[@]}"; do
   line=$(grep -E "^fuzz: $name: " "$out/summary.txt" || echo "fuzz: $name: no result")
   runs=$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$out/$name.log" | grep -oE '[0-9]+$' || echo "?")

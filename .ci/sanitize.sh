@@ -10,6 +10,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 build_dir=${BNET_E2E_ASAN_BUILD_DIR:-$root/build-asan}
 start=$(date +%s)
+# ccache hits across clones in other folders (CI builds a fresh clone): paths relative to root.
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
 
 "$root/tools/setup.sh" --no-build
 if [ ! -f "$build_dir/build.ninja" ]; then
