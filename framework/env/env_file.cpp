@@ -219,6 +219,11 @@ EnvDocument parseEnvText(std::string_view text, std::string file, const Variable
       if (auto colon = detail.find(": ", at); colon != std::string::npos) detail = detail.substr(colon + 2);
     }
     throw EnvFileError::atPosition(doc.file, line, column, "malformed JSON: " + detail);
+  } catch (const json::out_of_range& e) {
+    // A number too large for a double (1e999): nlohmann gives no position, only the number.
+    std::string detail = e.what();
+    if (auto close = detail.find("] "); close != std::string::npos) detail = detail.substr(close + 2);
+    throw EnvFileError::inFile(doc.file, "malformed JSON: " + detail);
   }
   std::vector<Unset> unset;
   expandAll(doc.value, "", doc, lookup, unset);

@@ -82,7 +82,9 @@ bool EnvObject::fromVariable(std::string_view key) const {
 }
 
 void EnvObject::finish() const {
-  for (const auto& [key, value] : value_->items()) {
+  for (const auto& item : value_->items()) {
+    // A named copy, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+    const std::string& key = item.key();
     if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
     std::vector<std::string> expected = known_;
     std::sort(expected.begin(), expected.end());

@@ -1,5 +1,7 @@
 #include "framework/http/json_rpc_client.hpp"
 
+#include "framework/http/detail/json_rpc_response.hpp"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -29,7 +31,7 @@ json parseBody(std::string_view method, const HttpResponse& response) {
   if (response.body.empty()) protocolError(method, response, "empty body, expected a JSON-RPC response");
   try {
     return json::parse(response.body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     protocolError(method, response, fmt::format("body is not JSON ({})", e.what()));
   }
 }
@@ -107,10 +109,7 @@ HttpResponse JsonRpcClient::post(const std::string& body, const JsonRpcCallOptio
 nlohmann::json JsonRpcClient::call(std::string_view method, nlohmann::json params, const JsonRpcCallOptions& options) {
   auto id = std::atomic_ref(next_id_).fetch_add(1);
   auto body = requestObject(method, params, id).dump();
-  auto response = post(body, options);
-  auto answer = parseBody(method, response);
-  if (answer.is_array()) protocolError(method, response, "expected a JSON object, got a batch (array)");
-  return readResponseObject(method, json(id), answer, response).result();
+  return detail::readJsonRpcResult(method, id, post(body, options));
 }
 
 std::vector<JsonRpcOutcome> JsonRpcClient::batch(const std::vector<JsonRpcCall>& calls,
@@ -121,8 +120,21 @@ std::vector<JsonRpcOutcome> JsonRpcClient::batch(const std::vector<JsonRpcCall>&
   for (std::size_t i = 0; i < calls.size(); ++i) {
     request.push_back(requestObject(calls[i].method, calls[i].params, first_id + i));
   }
+  return detail::readJsonRpcBatch(calls, first_id, post(request.dump(), options));
+}
+
+namespace detail {
+
+nlohmann::json readJsonRpcResult(std::string_view method, std::uint64_t id, const HttpResponse& response) {
+  auto answer = parseBody(method, response);
+  if (answer.is_array()) protocolError(method, response, "expected a JSON object, got a batch (array)");
+  return readResponseObject(method, json(id), answer, response).result();
+}
+
+std::vector<JsonRpcOutcome> readJsonRpcBatch(const std::vector<JsonRpcCall>& calls, std::uint64_t first_id,
+                                             const HttpResponse& response) {
+  if (calls.empty()) throw std::invalid_argument("readJsonRpcBatch: no calls");
   auto label = fmt::format("batch of {} ({}{})", calls.size(), calls.front().method, calls.size() > 1 ? ", ..." : "");
-  auto response = post(request.dump(), options);
   auto answer = parseBody(label, response);
   if (answer.is_object()) {
     // The server rejected the batch as a whole: one error object with id null.
@@ -155,5 +167,7 @@ std::vector<JsonRpcOutcome> JsonRpcClient::batch(const std::vector<JsonRpcCall>&
   }
   return outcomes;
 }
+
+}  // namespace detail
 
 }  // namespace e2e

@@ -256,6 +256,13 @@ TEST(ProposerDuties, ParseTheRelayValidatorsAnswer) {
   EXPECT_THROW(parseProposerDuties(R"([{"slot":"x"}])"), std::invalid_argument);
 }
 
+// Found by fuzz_builder_inputs (tests/fuzz/corpus/builder_inputs/crash-fa7e2d8d...): a number
+// beyond the range of a double escaped as json out_of_range instead of std::invalid_argument.
+TEST(PayloadAttributesEvent, NumberTooLargeForADoubleIsMalformed) {
+  EXPECT_THROW(parsePayloadAttributes(R"({"version":"electra","data":{"proposal_slot":1e999}})"), std::invalid_argument);
+  EXPECT_THROW(parseProposerDuties("[1e999]"), std::invalid_argument);
+}
+
 TEST(Submission, HasTheRelayFieldNamesAndStringNumbers) {
   auto t1 = transferTx(1, 0, 3), t2 = transferTx(2, 0, 2);
   Nonces n;

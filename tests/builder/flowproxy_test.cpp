@@ -284,6 +284,16 @@ TEST(FlowProxyConfig, FlagsWorkAndTheSignerIsRandomWhenUnset) {
   EXPECT_NE(a.orderflow_signer->address(), b.orderflow_signer->address());
 }
 
+// Found by fuzz_orderflow_ingress (tests/fuzz/corpus/orderflow_ingress/crash-444f19e9...): a
+// number beyond the range of a double in a signed body escaped handle() as json out_of_range.
+// FlowProxy (serde_json) answers it as a parse error.
+TEST_F(IngressTest, NumberTooLargeForADoubleIsAParseError) {
+  IngressReply r = send(R"({"id":1e999,"jsonrpc":"2.0","method":"eth_sendBundle","params":[]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(bodyOf(r), json::parse(R"({"id":null,"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"}})"));
+  EXPECT_EQ(r.outcome, "parse_error");
+}
+
 TEST(FlowProxyConfig, MissingRequiredFlagIsAUsageError) {
   try {
     parseFlowProxyCommandLine({"--user-listen-addr", "127.0.0.1:1"});

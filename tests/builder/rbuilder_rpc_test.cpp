@@ -92,6 +92,14 @@ TEST_F(OrderInputTest, NoChainIdAndNoOtherMethods) {
   EXPECT_EQ(call("eth_chainId", json::array())["error"], json::parse(R"({"code":-32601,"message":"Method not found"})"));
 }
 
+// The same input as fuzz_builder_inputs' crash (a number beyond the range of a double):
+// jsonrpsee (serde_json) answers a parse error; so must the stand-in.
+TEST_F(OrderInputTest, NumberTooLargeForADoubleIsAParseError) {
+  RpcReply r = input_.handle(R"({"jsonrpc":"2.0","id":1e999,"method":"eth_sendRawTransaction","params":[]})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], -32700);
+}
+
 TEST_F(OrderInputTest, ParseErrorAndBatches) {
   RpcReply parse = input_.handle("{nope");
   EXPECT_EQ(parse.status, 200);

@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <string>
 
 #include "framework/env/selection.hpp"
 #include "tests/artifacts/run_binary.hpp"
@@ -153,6 +155,31 @@ TEST_F(EnvironmentChecks, ModesAndKindsAreChecked) {
 }
 
 // --- selection ---
+
+TEST(EnvironmentFiles, FromTextReadsLikeLoad) {
+  std::ifstream in(kEnvDir / "local.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  e2e::Redactor redactor;
+  Environment env = Environment::fromText(text, "in-memory/local.json", vars({}), redactor);
+  EXPECT_EQ(env.name, "local");
+  EXPECT_EQ(env.file, fs::path("in-memory/local.json"));
+  EXPECT_EQ(env.resolved_redacted["hub"]["admin_password"], "[REDACTED]");
+  EXPECT_EQ(errorOf([&] { Environment::fromText("{", "in-memory/x.json", vars({}), redactor); }).rfind("in-memory/x.json:", 0), 0u);
+}
+
+// Found by fuzz_env (tests/fuzz/corpus/env/crash-3d005d0e...): a number beyond the range of a
+// double made the JSON parser throw out_of_range, which escaped as a non-EnvFileError.
+TEST(EnvironmentFiles, NumberTooLargeForADoubleIsAnEnvFileError) {
+  e2e::Redactor redactor;
+  try {
+    Environment::fromText(R"({"name": "x", "kind": 1e999})", "environments/x.json", vars({}), redactor);
+    FAIL() << "no error";
+  } catch (const e2e::EnvFileError& e) {
+    EXPECT_EQ(e.file(), "environments/x.json");
+    EXPECT_NE(std::string(e.what()).find("1e999"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(e2e::parseEnvText("[-1e400]", "y.json", vars({})), e2e::EnvFileError);
+}
 
 TEST(EnvSelection, TakeEnvFlagStripsItFromArgv) {
   std::vector<std::string> args{"prog", "--gtest_filter=A.*", "--env", "playground", "--gtest_color=no", "--env=x.json"};

@@ -1,5 +1,7 @@
 #include "framework/http/json_rpc_client.hpp"
 
+#include "framework/http/detail/json_rpc_response.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -310,6 +312,24 @@ TEST(JsonRpcClient, TransportFailureIsAnHttpErrorWithoutSecrets) {
     EXPECT_EQ(e.kind(), HttpError::Kind::kConnect);
     EXPECT_THAT(e.what(), Not(HasSubstr("S3CRET")));
   }
+}
+
+// Found by fuzz_json_rpc (tests/fuzz/corpus/json_rpc/crash-6313ba76...): a number beyond the
+// range of a double made the JSON parser throw out_of_range, which escaped the client's
+// documented errors.
+TEST(JsonRpcResponse, NumberTooLargeForADoubleIsAProtocolError) {
+  HttpResponse response{.method = "POST", .url = "http://127.0.0.1:8545/", .status = 200,
+                        .body = R"({"jsonrpc":"2.0","id":1,"result":1e999})"};
+  try {
+    detail::readJsonRpcResult("eth_blockNumber", 1, response);
+    FAIL() << "no error";
+  } catch (const JsonRpcProtocolError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("eth_blockNumber"));
+    EXPECT_THAT(e.what(), HasSubstr("body is not JSON"));
+    EXPECT_THAT(e.what(), HasSubstr("1e999"));
+  }
+  response.body = "[-1e400]";
+  EXPECT_THROW(detail::readJsonRpcBatch({JsonRpcCall{.method = "eth_chainId"}}, 1, response), JsonRpcProtocolError);
 }
 
 }  // namespace

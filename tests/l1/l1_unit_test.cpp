@@ -286,5 +286,17 @@ TEST_F(DevnetRelayRules, DataApiFiltersAndErrorsAreTheRelays) {
   EXPECT_EQ(duties[0]["entry"]["message"]["gas_limit"], "30000000");
 }
 
+// Found by fuzz_relay_submission (tests/fuzz/corpus/relay_submission/crash-04e72ecf...): a
+// number beyond the range of a double escaped as json out_of_range instead of the relay's 400.
+TEST(DevnetSubmission, NumberTooLargeForADoubleIsInvalidJson) {
+  try {
+    devnet::parseSubmission(R"({"message":{"slot":"1"},"execution_payload":{"excess_blob_gas":1e999}})");
+    FAIL() << "no error";
+  } catch (const devnet::SubmissionError& e) {
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_THAT(e.what(), HasSubstr("invalid JSON"));
+  }
+}
+
 }  // namespace
 }  // namespace bnet

@@ -95,7 +95,7 @@ PayloadAttributes parsePayloadAttributes(std::string_view event_data) {
   json doc;
   try {
     doc = json::parse(event_data);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     malformed("payload_attributes event", fmt::format("not JSON ({})", e.what()));
   }
   PayloadAttributes a;
@@ -128,7 +128,7 @@ std::map<std::uint64_t, ProposerDuty> parseProposerDuties(std::string_view body)
   json doc;
   try {
     doc = json::parse(body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     malformed("validators answer", fmt::format("not JSON ({})", e.what()));
   }
   if (!doc.is_array()) malformed("validators answer", "not a JSON array");

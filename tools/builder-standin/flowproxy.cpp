@@ -313,7 +313,7 @@ IngressReply UserIngress::handle(const SignatureHeaders& headers, std::string_vi
   json request;
   try {
     request = json::parse(body);
-  } catch (const json::parse_error&) {
+  } catch (const json::exception&) {  // parse_error, or out_of_range for a number like 1e999 (serde: a parse error)
     return errorReply(400, std::nullopt, -32700, "Parse error", "parse_error");
   }
   // FlowProxy's JsonRpcRequest<Value>: id u64, jsonrpc and method strings, params an

@@ -192,7 +192,7 @@ RpcReply OrderInput::handle(std::string_view body) {
   json request;
   try {
     request = json::parse(body);
-  } catch (const json::parse_error&) {
+  } catch (const json::exception&) {  // parse_error, or out_of_range for a number like 1e999 (serde: a parse error)
     return RpcReply{.status = 200, .body = errorResponse(nullptr, -32700, "Parse error").dump()};
   }
   if (request.is_array()) {

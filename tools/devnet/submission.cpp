@@ -161,7 +161,7 @@ Submission parseSubmission(std::string_view body) {
   json doc;
   try {
     doc = json::parse(body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     reject(fmt::format("invalid JSON: {}", e.what()));
   }
   if (!doc.is_object()) reject(fmt::format("invalid JSON: expected an object, got {}", doc.type_name()));

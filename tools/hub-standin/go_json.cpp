@@ -18,6 +18,18 @@ std::string syntaxError(const nlohmann::json::parse_error& e) {
   return "invalid character in JSON: " + text;
 }
 
+// A number that does not fit a float64 (nlohmann throws out_of_range 406 "number overflow
+// parsing '1e999'"): Go's encoding/json says "cannot unmarshal number 1e999 into Go value of
+// type float64". Departure: Go skips a field its struct does not have without converting it,
+// so it accepts such a number there; nlohmann cannot hold it, so the stand-in rejects it.
+std::string overflowError(const nlohmann::json::out_of_range& e) {
+  std::string text = e.what();
+  auto open = text.find('\'');
+  auto close = open == std::string::npos ? std::string::npos : text.find('\'', open + 1);
+  std::string number = close == std::string::npos ? "" : text.substr(open + 1, close - open - 1);
+  return fmt::format("json: cannot unmarshal number {} into Go value of type float64", number);
+}
+
 bool equalFold(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
@@ -51,6 +63,8 @@ nlohmann::json unmarshal(std::string_view body) {
     return nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& e) {
     throw GoJsonError(syntaxError(e));
+  } catch (const nlohmann::json::out_of_range& e) {
+    throw GoJsonError(overflowError(e));
   }
 }
 
@@ -63,6 +77,8 @@ nlohmann::json decodeFirst(std::string_view body) {
     in >> value;
   } catch (const nlohmann::json::parse_error& e) {
     throw GoJsonError(syntaxError(e));
+  } catch (const nlohmann::json::out_of_range& e) {
+    throw GoJsonError(overflowError(e));
   }
   return value;
 }

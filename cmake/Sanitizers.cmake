@@ -1,0 +1,32 @@
+# Sanitizers for the project's own code.
+#   -DBNET_E2E_SANITIZE=address,undefined   (any of: address, undefined, leak, thread)
+# Every target this project compiles gets the flags (the third-party libraries are Debian's
+# prebuilt packages and stay uninstrumented; header-only ones are compiled into our objects).
+# UBSan findings are made fatal (-fno-sanitize-recover), so a report fails the test.
+# .ci/sanitize.sh builds build-asan with this; .ci/fuzz.sh uses BNET_E2E_FUZZ below.
+set(BNET_E2E_SANITIZE "" CACHE STRING "Comma-separated sanitizers for the project's targets (e.g. address,undefined)")
+option(BNET_E2E_FUZZ "Build the libFuzzer targets under tests/fuzz (needs clang; implies address,undefined)" OFF)
+
+if(BNET_E2E_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "BNET_E2E_FUZZ=ON needs clang (libFuzzer): configure a separate build dir with "
+                        "CC=clang CXX=clang++ (compiler now: ${CMAKE_CXX_COMPILER_ID} ${CMAKE_CXX_COMPILER})")
+  endif()
+  if(BNET_E2E_SANITIZE STREQUAL "")
+    set(BNET_E2E_SANITIZE "address,undefined" CACHE STRING "" FORCE)
+  endif()
+  # Coverage instrumentation for every object; only the fuzz targets link libFuzzer's main.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
+if(NOT BNET_E2E_SANITIZE STREQUAL "")
+  string(REPLACE "," ";" bnet_sanitizers "${BNET_E2E_SANITIZE}")
+  foreach(s IN LISTS bnet_sanitizers)
+    if(NOT s MATCHES "^(address|undefined|leak|thread)$")
+      message(FATAL_ERROR "BNET_E2E_SANITIZE: unknown sanitizer '${s}' (known: address, undefined, leak, thread)")
+    endif()
+  endforeach()
+  add_compile_options(-fsanitize=${BNET_E2E_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${BNET_E2E_SANITIZE})
+  message(STATUS "Sanitizers: ${BNET_E2E_SANITIZE}")
+endif()
