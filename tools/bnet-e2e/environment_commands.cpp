@@ -223,6 +223,8 @@ int down(const EnvOptions& o) {
       if (entry.path().filename().string().rfind("env-", 0) == 0) files.push_back(entry.path());
     }
     if (const char* s = std::getenv("BNET_E2E_STATE"); s && *s && fs::exists(s)) files.emplace_back(s);
+  } else if (!o.state.empty() || std::getenv("BNET_E2E_STATE")) {
+    files.push_back(statePath(o, ""));  // no need to load the environment to stop it
   } else {
     const auto& env = selectEnvironment(o);
     files.push_back(statePath(o, env.name));
