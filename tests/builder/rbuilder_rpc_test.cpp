@@ -26,6 +26,13 @@ class OrderInputTest : public ::testing::Test {
     EXPECT_EQ(r.status, 200);
     return json::parse(r.body);
   }
+  // Positional params written as a braced list: always a JSON array. (A braced `{json{...}}`
+  // passed as `json` is an array under gcc but the single object under clang.)
+  json call(std::string_view method, std::initializer_list<json> params) {
+    json array = json::array();
+    for (const json& p : params) array.push_back(p);
+    return call(method, std::move(array));
+  }
 
   std::FILE* null_;
   Logger log_;
