@@ -15,6 +15,7 @@
 #include "framework/process/child_process.hpp"
 #include "framework/wait/eventually.hpp"
 #include "tools/builder-standin/bid.hpp"
+#include "tests/support/rbuilder_toml.hpp"
 #include "tools/builder-standin/rbuilder_config.hpp"
 
 namespace bnet::standin {
@@ -48,28 +49,17 @@ TEST(BuilderStandinOnDevnet, TransactionThroughFlowProxyLandsInTheStandinsBlock)
   auto url = [&](std::size_t i) { return fmt::format("http://127.0.0.1:{}", ports[i].port()); };
   auto dir = std::filesystem::temp_directory_path() / fmt::format("bnet-standin-devnet-{}", ::getpid());
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "config.toml") << fmt::format(R"(
-chain_id = {}
-el_node_url = "{}"
-jsonrpc_server_ip = "127.0.0.1"
-jsonrpc_server_port = {}
-redacted_telemetry_server_ip = "127.0.0.1"
-redacted_telemetry_server_port = {}
-full_telemetry_server_ip = "127.0.0.1"
-full_telemetry_server_port = {}
-coinbase_secret_key = "env:BNET_TEST_COINBASE_KEY"
-relay_secret_key = "{}"
-extra_data = "{}"
-cl_node_url = "{}"
-log_level = "info,rbuilder=trace"
-
-[[relays]]
-name = "devnet"
-url = "{}"
-)",
-                                                    devnet.chainId(), devnet.endpoints().el_url, ports[0].port(),
-                                                    ports[1].port(), ports[2].port(), kRelayKeyHex, kExtraData,
-                                                    devnet.endpoints().beacon_url, devnet.endpoints().relay_url);
+  std::ofstream(dir / "config.toml") << bnet::testing::rbuilderToml(
+      {.chain_id = devnet.chainId(),
+       .el_url = devnet.endpoints().el_url,
+       .cl_url = devnet.endpoints().beacon_url,
+       .jsonrpc_port = ports[0].port(),
+       .redacted_telemetry_port = ports[1].port(),
+       .full_telemetry_port = ports[2].port(),
+       .relay_secret_key_hex = std::string(kRelayKeyHex),
+       .extra_data = std::string(kExtraData),
+       .relays = {{.name = "devnet", .url = devnet.endpoints().relay_url}},
+       .more = "log_level = \"info,rbuilder=trace\"\n"});
   auto rbuilder = e2e::ChildProcess::start({.name = "rbuilder-standin",
                                             .executable = standinProgram(),
                                             .args = {"rbuilder", (dir / "config.toml").string()},

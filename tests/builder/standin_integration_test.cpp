@@ -28,6 +28,7 @@
 #include "tests/builder/tx_helpers.hpp"
 #include "tests/http/loopback_server.hpp"
 #include "tools/builder-standin/bid.hpp"
+#include "tests/support/rbuilder_toml.hpp"
 #include "tools/builder-standin/rbuilder_config.hpp"
 
 namespace bnet::standin {
@@ -252,35 +253,21 @@ class BuilderStandin : public ::testing::Test {
   std::string elUrl() const { return url(kAnvil); }
 
   void startRbuilder() {
-    std::string config = fmt::format(R"(
-chain_id = 1337
-el_node_url = "{}"
-jsonrpc_server_ip = "127.0.0.1"
-jsonrpc_server_port = {}
-redacted_telemetry_server_ip = "127.0.0.1"
-redacted_telemetry_server_port = {}
-full_telemetry_server_ip = "127.0.0.1"
-full_telemetry_server_port = {}
-coinbase_secret_key = "env:BNET_TEST_COINBASE_KEY"
-relay_secret_key = "{}"
-extra_data = "{}"
-cl_node_url = "{}"
-live_builders = ["mgp-ordering"]
-log_level = "info,rbuilder=trace"
-slot_delta_to_start_bidding_ms = -60000
-reth_datadir = "/var/lib/persistent/reth"
-
-[[relays]]
-name = "good"
-url = "http://{}@127.0.0.1:{}"
-mode = "full"
-
-[[relays]]
-name = "bad"
-url = "{}/bad"
-)",
-                                     elUrl(), port(kRpc), port(kRedacted), port(kFull), kRelayKeyHex, kExtraData,
-                                     beacon_.url(), kProposerPubkey, relayPort(), relay_.url());
+    std::string config = bnet::testing::rbuilderToml(
+        {.chain_id = 1337,
+         .el_url = elUrl(),
+         .cl_url = beacon_.url(),
+         .jsonrpc_port = port(kRpc),
+         .redacted_telemetry_port = port(kRedacted),
+         .full_telemetry_port = port(kFull),
+         .relay_secret_key_hex = std::string(kRelayKeyHex),
+         .extra_data = std::string(kExtraData),
+         .relays = {{.name = "good", .url = fmt::format("http://{}@127.0.0.1:{}", kProposerPubkey, relayPort()), .mode = "full"},
+                    {.name = "bad", .url = relay_.url() + "/bad"}},
+         .more = "live_builders = [\"mgp-ordering\"]\n"
+                 "log_level = \"info,rbuilder=trace\"\n"
+                 "slot_delta_to_start_bidding_ms = -60000\n"
+                 "reth_datadir = \"/var/lib/persistent/reth\"\n"});
     std::ofstream(dir_ / "config.toml") << config;
     rbuilder_.emplace(e2e::ChildProcess::start({.name = "rbuilder-standin",
                                                 .executable = standinProgram(),

@@ -13,6 +13,7 @@
 #include "framework/artifacts/artifacts.hpp"
 #include "framework/net/ports.hpp"
 #include "framework/process/child_process.hpp"
+#include "tests/support/rbuilder_toml.hpp"
 
 namespace bnet {
 namespace {
@@ -42,26 +43,17 @@ class OrderflowOnHost : public ::testing::Test {
     ports_ = e2e::reservePorts(5);
     auto dir = e2e::Artifacts::instance().runDir() / "orderflow-builder";
     std::filesystem::create_directories(dir);
-    std::ofstream(dir / "config.toml") << fmt::format(R"(chain_id = {}
-el_node_url = "{}"
-jsonrpc_server_ip = "127.0.0.1"
-jsonrpc_server_port = {}
-redacted_telemetry_server_ip = "127.0.0.1"
-redacted_telemetry_server_port = {}
-full_telemetry_server_ip = "127.0.0.1"
-full_telemetry_server_port = {}
-coinbase_secret_key = "env:BNET_COINBASE_KEY"
-relay_secret_key = "25295f0d1d592a90b333e26e85149708208e9f8e8bc18f6c77bd62f8ad7a6866"
-extra_data = "e2e orderflow"
-cl_node_url = "{}"
-
-[[relays]]
-name = "devnet"
-url = "{}"
-)",
-                                                      devnet_->chainId(), devnet_->endpoints().el_url,
-                                                      ports_[0].port(), ports_[1].port(), ports_[2].port(),
-                                                      devnet_->endpoints().beacon_url, devnet_->endpoints().relay_url);
+    std::ofstream(dir / "config.toml") << bnet::testing::rbuilderToml(
+        {.chain_id = devnet_->chainId(),
+         .el_url = devnet_->endpoints().el_url,
+         .cl_url = devnet_->endpoints().beacon_url,
+         .jsonrpc_port = ports_[0].port(),
+         .redacted_telemetry_port = ports_[1].port(),
+         .full_telemetry_port = ports_[2].port(),
+         .coinbase_key_env = "BNET_COINBASE_KEY",
+         .relay_secret_key_hex = "25295f0d1d592a90b333e26e85149708208e9f8e8bc18f6c77bd62f8ad7a6866",
+         .extra_data = "e2e orderflow",
+         .relays = {{.name = "devnet", .url = devnet_->endpoints().relay_url}}});
     rbuilder_.emplace(e2e::ChildProcess::start(
         {.name = "rbuilder-standin",
          .executable = standin,
