@@ -128,9 +128,10 @@ TEST_F(ReportInChromium, ChartsAreDrawnAndAHostileMessageStaysText) {
   EXPECT_THAT(dom, HasSubstr("&lt;img src=x onerror="));
   EXPECT_THAT(dom, HasSubstr("changed: passed → failed"));
 
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   const auto shot = e2e::Artifacts::instance().runDir() /
-                    fmt::format("report-screenshot-{}.png", e2e::Artifacts::folderName(
-                                                                 ::testing::UnitTest::GetInstance()->current_test_info()->name()));
+                    fmt::format("report-screenshot-{}.png",
+                                e2e::Artifacts::folderName(fmt::format("{}.{}", info->test_suite_name(), info->name())));
   fs::remove(shot);
   auto screenshot = chromium({"--screenshot=" + shot.string(), "--window-size=1280,2000", "--hide-scrollbars"}, page,
                              "chromium-screenshot.log");

@@ -272,7 +272,7 @@ std::string renderBlocks(const RunData& run) {
     const auto& b = *it->second;
     double bh = std::max(4.0, plot * b.tx_count / max_tx);
     h += fmt::format("<rect class=\"bar block-bar\" x=\"{:.2f}\" y=\"{:.1f}\" width=\"{:.2f}\" height=\"{:.1f}\" "
-                     "fill=\"{}\"><title>slot {}: block {} by {}, {} tx, {}</title></rect>\n",
+                     "style=\"fill:{}\"><title>slot {}: block {} by {}, {} tx, {}</title></rect>\n",
                      x, plot - bh, std::max(1.0, col - 1), bh, colors[b.builder], slot, b.number, esc(b.builder),
                      b.tx_count, esc(shortHex(b.hash)));
   }
