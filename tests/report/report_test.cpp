@@ -351,22 +351,34 @@ TEST(ReportLoad, ASymlinkOutOfTheRunIsNotFollowed) {
   ScratchRun run;
   ScratchRun outside;
   outside.write("secret.txt", "do not link me");
-  outside.write("junit.xml", "<testsuite><testcase name=\"Leak.Test\"/></testsuite>");
-  fs::create_directory_symlink(outside.dir(), run.dir() / "testbed");
+  outside.write("junit.xml", "<testsuite><testcase name=\"Leak.Test\" status=\"fail\"/></testsuite>");
+  outside.write("builder/boot-timeline.json", R"([{"unit":"leaked","started_s":1,"finished_s":2}])");
+  // A symlinked file is refused, naming it.
   fs::create_symlink(outside.dir() / "junit.xml", run.dir() / "junit.xml");
-  EXPECT_THROW(
-      {
-        try {
-          loadRun(run.dir());
-        } catch (const ReportError& e) {
-          EXPECT_EQ(e.file(), "junit.xml");
-          EXPECT_THAT(e.what(), HasSubstr("not a regular file"));
-          throw;
-        }
-      },
-      ReportError);
+  try {
+    loadRun(run.dir());
+    ADD_FAILURE() << "read junit.xml through a symlink";
+  } catch (const ReportError& e) {
+    EXPECT_EQ(e.file(), "junit.xml");
+    EXPECT_THAT(e.what(), HasSubstr("not a regular file"));
+  }
   fs::remove(run.dir() / "junit.xml");
+  // So is a file under a symlinked folder.
+  fs::create_directory_symlink(outside.dir(), run.dir() / "testbed");
+  try {
+    loadRun(run.dir());
+    ADD_FAILURE() << "read testbed/builder/boot-timeline.json through a symlinked folder";
+  } catch (const ReportError& e) {
+    EXPECT_EQ(e.file(), "testbed/builder/boot-timeline.json");
+    EXPECT_THAT(e.what(), HasSubstr("testbed is not a folder of the run"));
+  }
+  fs::remove(run.dir() / "testbed");
+  // A test's folder that is a symlink is not listed.
+  run.write("junit.xml", "<testsuite><testcase name=\"Leak.Test\" status=\"fail\"/></testsuite>");
+  fs::create_directory_symlink(outside.dir(), run.dir() / "Leak.Test");
   auto data = loadRun(run.dir());
+  ASSERT_EQ(data.results.tests.size(), 1u);
+  EXPECT_TRUE(data.results.tests[0].logs.empty());
   EXPECT_TRUE(data.testbed_logs.empty());
   EXPECT_THAT(renderHtml(data), Not(HasSubstr("secret.txt")));
 }

@@ -177,6 +177,13 @@ void readTestCase(const tinyxml2::XMLElement* tc, std::size_t index, const std::
 // read (a symlink may point outside it).
 std::optional<std::string> readRunFile(const fs::path& dir, const std::string& rel) {
   std::error_code ec;
+  fs::path at = dir;
+  for (const auto& part : fs::path(rel).parent_path()) {
+    at /= part;
+    auto folder = fs::symlink_status(at, ec);
+    if (ec || !fs::exists(folder)) return std::nullopt;
+    if (!fs::is_directory(folder)) throw ReportError(rel, "file", fmt::format("{} is not a folder of the run", part.string()));
+  }
   auto st = fs::symlink_status(dir / rel, ec);
   if (ec || !fs::exists(st)) return std::nullopt;
   if (!fs::is_regular_file(st)) throw ReportError(rel, "file", "not a regular file");
