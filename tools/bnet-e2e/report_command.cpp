@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "tools/bnet-e2e/commands.hpp"
 #include "tools/bnet-e2e/report/report.hpp"
