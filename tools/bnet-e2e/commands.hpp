@@ -29,5 +29,7 @@ void addMeasureCommand(CLI::App& app);
 void addHubAllowCommand(CLI::App& hub);
 // `bnet-e2e up | down [--all] | status` (environment_commands.cpp).
 void addEnvironmentCommands(CLI::App& app);
+// `bnet-e2e report RUN_DIR [--compare PREV_RUN_DIR] [-o FILE]` (report_command.cpp).
+void addReportCommand(CLI::App& app);
 
 }  // namespace bnet::cli

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   bnet::cli::addEnvironmentCommands(app);
   bnet::cli::addMeasureCommand(app);
+  bnet::cli::addReportCommand(app);
   auto* hub = app.add_subcommand("hub", "BuilderHub tasks through its admin API");
   hub->require_subcommand(1);
   bnet::cli::addHubAllowCommand(*hub);
