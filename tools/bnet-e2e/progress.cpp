@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <ctime>
 
 namespace bnet::cli {
@@ -22,6 +23,7 @@ double Progress::elapsedSeconds() const {
 }
 
 void Progress::write(const std::string& text) const {
+  if (config_.fd == STDOUT_FILENO) std::fflush(stdout);  // keep order with stdio output
   const char* p = text.data();
   std::size_t left = text.size();
   while (left > 0) {

@@ -30,6 +30,8 @@ struct RunOptions {
 
 // The e2e suites' own labels (boot-sequence, relay-bids, ...), from ctest's test list.
 std::set<std::string> suiteLabels(const fs::path& build) {
+  std::error_code ec;
+  fs::remove(build / "e2e-run-list.log", ec);  // the log is appended to; the output is all of it
   auto listing = e2e::runCommand({.name = "ctest-list",
                                   .executable = "ctest",
                                   .args = {"--show-only=json-v1", "-L", "e2e"},
