@@ -3,16 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
 #include <regex>
+#include <sstream>
 #include <set>
 #include <thread>
 
@@ -21,6 +20,7 @@
 #include "fixtures/vm/twin_image.hpp"
 #include "framework/artifacts/artifacts.hpp"
 #include "framework/process/child_process.hpp"
+#include "framework/process/registry.hpp"
 #include "framework/wait/eventually.hpp"
 
 namespace bnet {
@@ -71,15 +71,23 @@ std::set<std::string> projectProgramsInSession(pid_t session) {
   return names;
 }
 
-bool portFree(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
+// The listening TCP sockets' ports (/proc/net/tcp and tcp6, state 0A). Sockets left in
+// TIME_WAIT by closed connections are not listeners: the port is free for a new server.
+std::set<int> listeningPorts() {
+  std::set<int> ports;
+  for (const auto* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      auto colon = local.rfind(':');
+      if (state == "0A" && colon != std::string::npos) ports.insert(std::stoi(local.substr(colon + 1), nullptr, 16));
+    }
+  }
+  return ports;
 }
 
 std::vector<int> portsOf(const TestbedState& s) {
@@ -130,11 +138,16 @@ class CliEnvironment : public ::testing::Test {
 TEST_F(CliEnvironment, UpThenSshLogsConsoleAndAnAttachingSuiteThenDownLeavesNothing) {
   auto up = run({"up", "--state", state_.string()}, 1500s);
   ASSERT_TRUE(up.status.success()) << up.output;
-  EXPECT_THAT(up.output, HasSubstr("environment local is up"));
+  EXPECT_THAT(up.output, HasSubstr("/environments/local.json is up (holder pid "));
   EXPECT_THAT(up.output, HasSubstr("boot unit render-config up")) << "progress names the boot units as they come up";
   const auto state = TestbedState::read(state_);
+  ASSERT_EQ(state.unavailable, "") << "the environment came up whole";
   const pid_t holder = state.holder_pid;
   const auto launched = projectProgramsInSession(holder);
+  {
+    const auto listening = listeningPorts();
+    for (int port : portsOf(state)) EXPECT_TRUE(listening.count(port)) << "port " << port << " listens while up";
+  }
   for (const auto* program : {"qemu-system", "anvil", "bnet-devnet", "bnet-hub-standi"}) {
     EXPECT_TRUE(std::any_of(launched.begin(), launched.end(), [&](const std::string& p) { return p.starts_with(program); }))
         << program << " runs in the holder's session; found: " << fmt::format("{}", fmt::join(launched, ", "));
@@ -238,7 +251,8 @@ TEST_F(CliEnvironment, UpThenSshLogsConsoleAndAnAttachingSuiteThenDownLeavesNoth
   });
   auto ports = portsOf(state);
   EXPECT_GE(ports.size(), 7u) << "the state names the endpoints' ports";
-  for (int port : ports) EXPECT_TRUE(portFree(port)) << "port " << port << " is free after down";
+  const auto listening = listeningPorts();
+  for (int port : ports) EXPECT_FALSE(listening.count(port)) << "port " << port << " still has a listener after down";
 }
 
 }  // namespace

@@ -79,8 +79,8 @@ void printEndpoints(const TestbedState& s, const fs::path& file) {
 }
 
 // Which of the boot units the VM's serial console shows as started or finished so far.
-// systemd's status lines shorten long names with "…" ("render-config.ser…"); a shortened
-// name counts when it is a prefix of the unit's (at least 8 characters of it).
+// systemd's status lines shorten long names with "…" ("render-config.ser…ilderHub and ...");
+// a shortened name counts when it is a prefix of the unit's (at least 8 characters of it).
 class BootWatcher {
  public:
   BootWatcher(std::filesystem::path console, std::vector<std::string> units)
@@ -96,11 +96,16 @@ class BootWatcher {
       if (!std::regex_search(line, m, kStatus)) continue;
       std::string token = m[2];
       static const std::string kEllipsis = "\xe2\x80\xa6";
-      bool shortened = token.ends_with(kEllipsis);
-      if (shortened) token.resize(token.size() - kEllipsis.size());
+      auto cut = token.find(kEllipsis);
+      bool shortened = cut != std::string::npos;
+      if (shortened) token.resize(cut);
+      auto dot = token.find('.');
       for (std::size_t i = 0; i < units_.size(); ++i) {
-        std::string id = units_[i].find('.') == std::string::npos ? units_[i] + ".service" : units_[i];
-        bool match = shortened ? token.size() >= 8 && id.starts_with(token) : (token == id || token == units_[i]);
+        const std::string base = units_[i].substr(0, units_[i].find('.'));
+        // "render-config.service", "render-config.ser…", "config-watchdog.ti…" (its timer),
+        // "attested-tls-proxy…": the unit's name up to its type, or a long enough prefix.
+        bool match = dot != std::string::npos ? token.substr(0, dot) == base
+                                              : (shortened ? token.size() >= 8 && base.starts_with(token) : token == base);
         if (match && !up_[i]) {
           up_[i] = true;
           seen.push_back(units_[i]);
