@@ -228,6 +228,45 @@ TEST_F(CliCommands, LogsFollowPrintsWhatIsAppendedAndEndsCleanlyOnSigterm) {
   EXPECT_EQ(follow.stop().describe(), "exited with code 0") << "SIGTERM ends a follow cleanly";
 }
 
+// A build folder of its own whose ctest knows four made-up tests: three e2e suites' and a
+// unit test that `run` must leave out.
+TEST_F(CliCommands, RunRunsTheE2eTestsOrTheSuitesNamedAndSummarizes) {
+  if (!e2e::findProgram("ctest")) GTEST_SKIP() << "ctest is not on PATH";
+  const auto build = dir_ / "build";
+  write(build / "CTestTestfile.cmake", R"(add_test(Fake.Passes "/bin/sh" "-c" "echo ok")
+set_tests_properties(Fake.Passes PROPERTIES LABELS "e2e;boot-sequence;staging-safe")
+add_test(Fake.Fails "/bin/sh" "-c" "echo it broke; exit 1")
+set_tests_properties(Fake.Fails PROPERTIES LABELS "e2e;relay-bids;mutating")
+add_test(Fake.Skips "/bin/sh" "-c" "echo '[  SKIPPED ] no KVM here'")
+set_tests_properties(Fake.Skips PROPERTIES LABELS "e2e;orderflow" SKIP_REGULAR_EXPRESSION "\[  SKIPPED \]")
+add_test(Fake.Unit "/bin/sh" "-c" "exit 1")
+set_tests_properties(Fake.Unit PROPERTIES LABELS "unit")
+)");
+  const std::map<std::string, std::string> env = {{"BNET_E2E_BINARY_DIR", build.string()}};
+
+  auto all = run({"run"}, env);
+  EXPECT_EQ(all.status.describe(), "exited with code 1") << all.output;
+  EXPECT_THAT(all.output, HasSubstr("summary: 1 passed, 1 failed, 1 skipped"));
+  EXPECT_THAT(all.output, HasSubstr("  FAILED  Fake.Fails"));
+  EXPECT_THAT(all.output, HasSubstr("  SKIPPED Fake.Skips"));
+  EXPECT_THAT(all.output, Not(HasSubstr("Fake.Unit"))) << "only e2e tests run";
+  EXPECT_THAT(all.output, HasSubstr(" run e2e: ctest --output-on-failure")) << "plain, timestamped progress off a terminal";
+  EXPECT_TRUE(fs::exists(build / "e2e-junit.xml"));
+
+  auto one = run({"run", "boot_sequence"}, env);
+  EXPECT_TRUE(one.status.success()) << one.output;
+  EXPECT_THAT(one.output, HasSubstr("summary: 1 passed, 0 failed, 0 skipped"));
+  EXPECT_THAT(one.output, HasSubstr("-L ^(boot-sequence)$"));
+
+  auto passthrough = run({"run", "--", "-R", "Passes|Skips"}, env);
+  EXPECT_TRUE(passthrough.status.success()) << passthrough.output;
+  EXPECT_THAT(passthrough.output, HasSubstr("summary: 1 passed, 0 failed, 1 skipped"));
+
+  auto unknown = run({"run", "boot-sequence", "nosuch"}, env);
+  EXPECT_EQ(unknown.status.describe(), "exited with code 2");
+  EXPECT_THAT(unknown.output, HasSubstr("unknown suite 'nosuch'; the suites are: boot-sequence, orderflow, relay-bids"));
+}
+
 TEST_F(CliCommands, AttachCommandsSayWhenNothingIsUpOrTheHostKeyIsNotPinned) {
   auto none = run({"logs", "--state", (dir_ / "no-such-state.json").string()});
   EXPECT_EQ(none.status.describe(), "exited with code 1");

@@ -179,7 +179,24 @@ TEST_F(CliEnvironment, UpThenSshLogsConsoleAndAnAttachingSuiteThenDownLeavesNoth
   EXPECT_THAT(builder.output, HasSubstr("All templates rendered successfully."));
   EXPECT_THAT(builder.output, HasSubstr("persistent-setup: Completed setup for"));
   for (const auto& secret : state.secrets) {
-    if (secret.size() >= 4) EXPECT_THAT(builder.output, ::testing::Not(HasSubstr(secret))) << "a secret in the journal output";
+    if (secret.size() >= 4) {
+      EXPECT_THAT(builder.output, ::testing::Not(HasSubstr(secret))) << "a secret in the journal output";
+    }
+  }
+  {
+    auto follow = e2e::ChildProcess::start({.name = "bnet-e2e-logs-builder",
+                                            .executable = cli_,
+                                            .args = {"logs", "builder", "-f", "-n", "5", "--state", state_.string()},
+                                            .env = env_,
+                                            .log_path = dir_ / "logs-builder-follow.log"});
+    e2e::eventually("logs builder -f printed journal lines", 60s, [&] {
+      return e2e::Attempt::check(!follow.logText().empty(), "nothing yet");
+    });
+    EXPECT_EQ(follow.stop().describe(), "exited with code 0") << "SIGTERM ends a follow cleanly";
+    e2e::eventually("the VM's journalctl -f ended with the follow", 60s, [&] {
+      auto left = run({"ssh", "--state", state_.string(), "--", "cat /proc/[0-9]*/comm 2>/dev/null | grep -cx journalctl"});
+      return e2e::Attempt::check(left.output == "0\n", "journalctl processes in the VM: " + left.output);
+    });
   }
   auto nosuch = run({"logs", "nosuch", "--state", state_.string()});
   EXPECT_EQ(nosuch.status.describe(), "exited with code 2");
