@@ -198,7 +198,7 @@ e2e::ExitStatus runSsh(const std::vector<std::string>& args, bool follow) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (stopping) return {};  // stopped on request: a clean end
+  if (stopping || g_stop) return {};  // stopped on request (ssh may have had the signal too): a clean end
   return e2e::ExitStatus::fromWaitStatus(status);
 }
 
