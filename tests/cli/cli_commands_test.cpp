@@ -199,6 +199,8 @@ TEST_F(CliCommands, LogsListsPrintsAndRefusesUnknownComponents) {
   auto hub = run({"logs", "hub", "--state", state.string()});
   ASSERT_TRUE(hub.status.success()) << hub.output;
   EXPECT_EQ(hub.output, "hub line 1\nhub line 2\nhub line 3\n");
+  auto devnet = run({"logs", "devnet", "--state", state.string()});
+  EXPECT_EQ(devnet.output, "devnet started\n") << "devnet names the l1 component too";
   auto last = run({"logs", "hub", "-n", "2", "--state", state.string()});
   EXPECT_EQ(last.output, "hub line 2\nhub line 3\n");
 

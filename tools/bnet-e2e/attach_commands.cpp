@@ -272,7 +272,8 @@ void logs(const LogsOptions& o) {
     }
     return;
   }
-  auto it = std::find_if(components.begin(), components.end(), [&](const Component& c) { return c.name == o.component; });
+  const std::string wanted = o.component == "devnet" ? "l1" : o.component;  // the L1 devnet, by either name
+  auto it = std::find_if(components.begin(), components.end(), [&](const Component& c) { return c.name == wanted; });
   if (it == components.end()) {
     std::string names;
     for (const auto& c : components) names += (names.empty() ? "" : ", ") + c.name;
@@ -338,7 +339,7 @@ void addAttachCommands(CLI::App& app) {
   auto* logs_cmd = app.add_subcommand(
       "logs", "print a component's log; without COMPONENT, list the components the running environment has");
   logs_cmd->add_option("component", logs_options->component,
-                       "holder, l1, anvil, relay, hub, gateway, builder (the VM's boot units' journal over SSH), "
+                       "holder, l1 (or devnet), anvil, relay, hub, gateway, builder (the VM's boot units' journal over SSH), "
                        "console, qemu: those the environment has");
   logs_cmd->add_flag("-f,--follow", logs_options->follow, "keep printing what is appended until Ctrl-C or SIGTERM");
   logs_cmd->add_option("-n,--lines", logs_options->lines, "only the last N lines (default: all)")->check(CLI::NonNegativeNumber);
