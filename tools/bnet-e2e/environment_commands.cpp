@@ -257,9 +257,9 @@ int up(const EnvOptions& o) {
                                               log.string(), e2e::Redactor::instance().redact(text)));
       }
       if (boot.started()) {
-        for (const auto& unit : boot.poll()) {
-          progress.note(fmt::format("boot unit {} up ({}/{})", unit, boot.upCount(), boot.total()));
-        }
+        auto seen = boot.poll();
+        std::size_t count = boot.upCount() - seen.size();
+        for (const auto& unit : seen) progress.note(fmt::format("boot unit {} up ({}/{})", unit, ++count, boot.total()));
         progress.update(boot.upCount() == boot.total()
                             ? std::string("builder booted; waiting for /readyz and SSH")
                             : fmt::format("builder VM booting: {}/{} boot units up", boot.upCount(), boot.total()));
