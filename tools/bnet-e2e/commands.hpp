@@ -3,16 +3,23 @@
 // A subcommand reports failure by throwing CommandError (its exit code and message).
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 namespace bnet::cli {
 
-// Exit codes: 0 done, 1 failed while working (hub error, I/O), 2 bad input, 3 refused by
-// policy (production environment, allow-any measurement outside dev).
+// Exit codes: 0 done, 1 failed while working (hub error, I/O, tests failed), 2 bad input
+// (also bad arguments), 3 refused by policy (production environment, allow-any
+// measurement outside dev).
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitRefused = 3;
+// The footer of every --help.
+inline constexpr const char* kExitCodesFooter =
+    "Exit codes: 0 done; 1 failed while working (not up, I/O, a hub error, tests failed); 2 bad input or "
+    "arguments; 3 refused by policy (production environment, allow-any measurement outside dev). "
+    "`ssh -- COMMAND` exits with COMMAND's code.";
 
 class CommandError : public std::runtime_error {
  public:
@@ -29,6 +36,13 @@ void addMeasureCommand(CLI::App& app);
 void addHubAllowCommand(CLI::App& hub);
 // `bnet-e2e up | down [--all] | status` (environment_commands.cpp).
 void addEnvironmentCommands(CLI::App& app);
+// `bnet-e2e ssh | logs | console` into the running environment (attach_commands.cpp).
+void addAttachCommands(CLI::App& app);
+// `bnet-e2e image build --twin | --real` (image_command.cpp).
+void addImageCommand(CLI::App& app);
+// `bnet-e2e run [SUITE...] [--env NAME] [-- CTEST_ARGS...]`; main hands over what follows
+// `--` (run_command.cpp).
+void addRunCommand(CLI::App& app, std::vector<std::string> ctest_args);
 // `bnet-e2e report RUN_DIR [--compare PREV_RUN_DIR] [-o FILE]` (report_command.cpp).
 void addReportCommand(CLI::App& app);
 

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "fixtures/testbed/testbed.hpp"
@@ -20,8 +21,10 @@
 #include "framework/env/selection.hpp"
 #include "framework/http/http_client.hpp"
 #include "framework/process/registry.hpp"
+#include "framework/qemu/console_reader.hpp"
 #include "framework/wait/eventually.hpp"
 #include "tools/bnet-e2e/commands.hpp"
+#include "tools/bnet-e2e/progress.hpp"
 
 extern char** environ;
 
@@ -74,6 +77,53 @@ void printEndpoints(const TestbedState& s, const fs::path& file) {
   fmt::print("  console          {}\n  logs             {}\n", s.console_path.string(), s.artifact_dir.string());
   fmt::print("attach with: export BNET_E2E_STATE={}\n", file.string());
 }
+
+// Which of the boot units the VM's serial console shows as started or finished so far.
+// systemd's status lines shorten long names with "…" ("render-config.ser…ilderHub and ...");
+// a shortened name counts when it is a prefix of the unit's (at least 8 characters of it).
+class BootWatcher {
+ public:
+  BootWatcher(std::filesystem::path console, std::vector<std::string> units)
+      : reader_(std::move(console)), units_(std::move(units)), up_(units_.size(), false) {}
+  // Newly seen units since the last call, in boot order.
+  std::vector<std::string> poll() {
+    static const std::regex kStatus(R"((Started|Finished) (\S+))");
+    std::vector<std::string> seen;
+    auto lines = reader_.lines();
+    for (; next_line_ < lines.size(); ++next_line_) {
+      std::smatch m;
+      const auto& line = lines[next_line_];
+      if (!std::regex_search(line, m, kStatus)) continue;
+      std::string token = m[2];
+      static const std::string kEllipsis = "\xe2\x80\xa6";
+      auto cut = token.find(kEllipsis);
+      bool shortened = cut != std::string::npos;
+      if (shortened) token.resize(cut);
+      auto dot = token.find('.');
+      for (std::size_t i = 0; i < units_.size(); ++i) {
+        const std::string base = units_[i].substr(0, units_[i].find('.'));
+        // "render-config.service", "render-config.ser…", "config-watchdog.ti…" (its timer),
+        // "attested-tls-proxy…": the unit's name up to its type, or a long enough prefix.
+        bool match = dot != std::string::npos ? token.substr(0, dot) == base
+                                              : (shortened ? token.size() >= 8 && base.starts_with(token) : token == base);
+        if (match && !up_[i]) {
+          up_[i] = true;
+          seen.push_back(units_[i]);
+        }
+      }
+    }
+    return seen;
+  }
+  bool started() { return std::filesystem::exists(reader_.path()); }
+  std::size_t upCount() const { return static_cast<std::size_t>(std::count(up_.begin(), up_.end(), true)); }
+  std::size_t total() const { return units_.size(); }
+
+ private:
+  e2e::ConsoleReader reader_;
+  std::vector<std::string> units_;
+  std::vector<bool> up_;
+  std::size_t next_line_ = 0;
+};
 
 // The holder: launches the environment, writes the state, waits for SIGTERM/SIGINT, stops
 // everything (builder first) and removes the state file.
@@ -189,8 +239,11 @@ int up(const EnvOptions& o) {
 
   auto budget = o.timeout_seconds > 0 ? std::chrono::seconds(o.timeout_seconds)
                                       : std::chrono::seconds(env.expect.boot_budget_seconds + 300);
-  fmt::print("bringing up {} (holder pid {}, log {})...\n", env.name, pid, log.string());
-  std::fflush(stdout);
+  Progress progress(fmt::format("up {}", env.name));
+  progress.note(fmt::format("holder pid {}, log {}", pid, log.string()));
+  progress.update("starting the L1 devnet and BuilderHub");
+  BootWatcher boot(e2e::Artifacts::instance().runDir() / "testbed" / "builder" / "console.log",
+                   env.expect.boot_steps.empty() ? defaultBootUnits() : env.expect.boot_steps);
   TestbedState state;
   try {
     e2e::eventually(fmt::format("environment {} up", env.name), budget, [&] {
@@ -203,14 +256,26 @@ int up(const EnvOptions& o) {
         return e2e::Attempt::fail(fmt::format("the holder {}; its log {}:\n{}", e2e::ExitStatus::fromWaitStatus(status).describe(),
                                               log.string(), e2e::Redactor::instance().redact(text)));
       }
+      if (boot.started()) {
+        auto seen = boot.poll();
+        std::size_t count = boot.upCount() - seen.size();
+        for (const auto& unit : seen) progress.note(fmt::format("boot unit {} up ({}/{})", unit, ++count, boot.total()));
+        progress.update(boot.upCount() == boot.total()
+                            ? std::string("builder booted; waiting for /readyz and SSH")
+                            : fmt::format("builder VM booting: {}/{} boot units up", boot.upCount(), boot.total()));
+      } else {
+        progress.tick();
+      }
       if (!fs::exists(file)) return e2e::Attempt::retry("starting (no state file yet)");
       return e2e::Attempt::done();
-    }, {.first_interval = 200ms, .max_interval = 2s});
+    }, {.first_interval = 200ms, .max_interval = 1s});
     state = TestbedState::read(file);
   } catch (const e2e::WaitError& e) {
+    progress.finish("failed");
     ::kill(pid, SIGTERM);
     throw CommandError(kExitFailed, e.what());
   }
+  progress.finish(state.unavailable.empty() ? "up" : "cannot run here");
   printEndpoints(state, file);
   return 0;
 }
@@ -241,15 +306,17 @@ int down(const EnvOptions& o) {
       continue;
     }
     if (holderAlive(state)) {
-      fmt::print("stopping {} (holder pid {})...\n", state.environment, state.holder_pid);
-      std::fflush(stdout);
+      Progress progress(fmt::format("down {}", fs::path(state.environment).stem().string()));
+      progress.update(fmt::format("stopping the environment (holder pid {})", state.holder_pid));
       ::kill(state.holder_pid, SIGTERM);
       try {
         e2e::eventually(fmt::format("holder {} to stop", state.holder_pid), 180s, [&] {
+          progress.tick();
           return e2e::Attempt::check(!holderAlive(state), "still stopping the environment");
         }, {.first_interval = 100ms, .max_interval = 1s});
+        progress.finish("stopped");
       } catch (const e2e::WaitTimeout& e) {
-        fmt::print("{}; killing it\n", e.what());
+        progress.finish(fmt::format("{}; killing it", e.what()));
         ::kill(state.holder_pid, SIGKILL);
       }
     }

@@ -1,0 +1,218 @@
+// bnet-e2e run: the e2e suites (ctest -L e2e, or the labels of the suites named) in the
+// build folder, then a summary from ctest's JUnit file.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "framework/process/child_process.hpp"
+#include "tools/bnet-e2e/commands.hpp"
+#include "tools/bnet-e2e/progress.hpp"
+#include "tools/bnet-e2e/step_runner.hpp"
+
+namespace bnet::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunOptions {
+  std::vector<std::string> suites;
+  std::string env;
+  std::vector<std::string> ctest_args;
+};
+
+// The e2e suites' own labels (boot-sequence, relay-bids, ...), from ctest's test list.
+std::set<std::string> suiteLabels(const fs::path& build) {
+  std::error_code ec;
+  fs::remove(build / "e2e-run-list.log", ec);  // the log is appended to; the output is all of it
+  auto listing = e2e::runCommand({.name = "ctest-list",
+                                  .executable = "ctest",
+                                  .args = {"--show-only=json-v1", "-L", "e2e"},
+                                  .working_dir = build,
+                                  .log_path = build / "e2e-run-list.log"},
+                                 e2e::Deadline::after(std::chrono::seconds(60)));
+  if (!listing.status.success()) {
+    throw CommandError(kExitFailed, fmt::format("ctest --show-only in {} {}:\n{}", build.string(), listing.status.describe(),
+                                                listing.output));
+  }
+  std::set<std::string> labels;
+  auto json = nlohmann::json::parse(listing.output.substr(std::min(listing.output.find('{'), listing.output.size())),
+                                    nullptr, false);
+  if (json.is_discarded()) throw CommandError(kExitFailed, "ctest --show-only=json-v1 gave no JSON");
+  for (const auto& test : json.value("tests", nlohmann::json::array())) {
+    for (const auto& prop : test.value("properties", nlohmann::json::array())) {
+      if (prop.value("name", "") != "LABELS") continue;
+      for (const auto& label : prop.at("value")) {
+        auto l = label.get<std::string>();
+        if (l != "e2e" && l != "mutating" && l != "staging-safe") labels.insert(l);
+      }
+    }
+  }
+  return labels;
+}
+
+std::string normalizeSuite(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return c == '_' ? '-' : std::tolower(c); });
+  if (name.ends_with("-suite")) name.resize(name.size() - 6);
+  return name;
+}
+
+std::string unescapeXml(std::string s) {
+  static const std::vector<std::pair<std::string, std::string>> kEntities = {
+      {"&quot;", "\""}, {"&apos;", "'"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}};
+  for (const auto& [from, to] : kEntities) {
+    for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+struct Summary {
+  int passed = 0;
+  std::vector<std::string> failed;
+  std::vector<std::pair<std::string, std::string>> skipped;  // name, reason
+};
+
+// ctest's JUnit file, read as tools/e2e-summary.sh reads it: a testcase with status fail
+// failed; one whose output says [  SKIPPED ], or notrun/disabled, was skipped (the reason
+// is the line after "...: Skipped"); the rest passed.
+Summary summarize(const fs::path& junit) {
+  std::ifstream in(junit);
+  if (!in) throw CommandError(kExitFailed, fmt::format("no JUnit file {}", junit.string()));
+  Summary s;
+  static const std::regex kName(R"re(name="([^"]*)")re"), kStatus(R"re(status="([^"]*)")re");
+  std::string name, status, reason;
+  bool skipped = false, want_reason = false;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (line.find("<testcase ") != std::string::npos) {
+      name = std::regex_search(line, m, kName) ? unescapeXml(m[1]) : "?";
+      status = std::regex_search(line, m, kStatus) ? std::string(m[1]) : "";
+      skipped = want_reason = false;
+      reason.clear();
+      continue;
+    }
+    if (line.find("[  SKIPPED ]") != std::string::npos) skipped = true;
+    if (want_reason && reason.empty() && !line.empty()) {
+      reason = unescapeXml(line);
+      want_reason = false;
+    }
+    if (line.ends_with(": Skipped")) want_reason = true;
+    if (line.find("</testcase>") != std::string::npos) {
+      if (status == "fail") {
+        s.failed.push_back(name);
+      } else if (skipped || status == "notrun" || status == "disabled") {
+        s.skipped.emplace_back(name, reason.empty() ? "(no reason given)" : reason);
+      } else {
+        ++s.passed;
+      }
+    }
+  }
+  return s;
+}
+
+int run(const RunOptions& o) {
+  auto build = buildDir();
+  std::error_code ec;
+  if (build.empty() || !fs::exists(build / "CTestTestfile.cmake", ec)) {
+    throw CommandError(kExitFailed, fmt::format("cannot find the build folder ({}): set BNET_E2E_BINARY_DIR",
+                                                build.empty() ? "this program is not in <build>/bin" : build.string()));
+  }
+  if (!e2e::findProgram("ctest")) throw CommandError(kExitFailed, "ctest is not on PATH (apt-get install cmake)");
+  std::vector<std::string> args = {"ctest", "--output-on-failure", "--no-tests=error", "--output-junit",
+                                   (build / "e2e-junit.xml").string()};
+  if (o.suites.empty()) {
+    args.insert(args.end(), {"-L", "e2e"});
+  } else {
+    auto labels = suiteLabels(build);
+    std::string alternatives;
+    for (const auto& suite : o.suites) {
+      auto label = normalizeSuite(suite);
+      if (!labels.count(label)) {
+        std::string known;
+        for (const auto& l : labels) known += (known.empty() ? "" : ", ") + l;
+        throw CommandError(kExitBadInput, fmt::format("unknown suite '{}'; the suites are: {}", suite, known));
+      }
+      alternatives += (alternatives.empty() ? "" : "|") + label;
+    }
+    // One label regex: the suite tests carry their area's label; the environment's Up and
+    // Down tests come along as their fixture's setup and cleanup.
+    args.insert(args.end(), {"-L", fmt::format("^({})$", alternatives)});
+  }
+  args.insert(args.end(), o.ctest_args.begin(), o.ctest_args.end());
+  std::map<std::string, std::string> env;
+  if (!o.env.empty()) env["BNET_E2E_ENV"] = o.env;
+  if (const char* id = std::getenv("BNET_E2E_RUN_ID"); !id || !*id) {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+    env["BNET_E2E_RUN_ID"] = buf;
+  }
+  fs::remove(build / "e2e-junit.xml", ec);
+  const fs::path log = build / "e2e-run.log";
+  std::ofstream log_out(log, std::ios::trunc);
+  Progress progress(o.suites.empty() ? std::string("run e2e") : fmt::format("run {}", fmt::join(o.suites, " ")));
+  progress.update("ctest " + fmt::format("{}", fmt::join(args.begin() + 1, args.end(), " ")));
+  if (progress.terminal()) progress.note(fmt::format("ctest output: {}", log.string()));
+  static const std::regex kResult(R"(^\s*(\d+)/(\d+) Test\s+#\d+: (\S+) \.*\s*(\*\*\*)?(\w[^0-9]*?)\s+[0-9.]+ sec)");
+  int failures = 0;
+  auto status = runStep({.argv = args, .env = env, .working_dir = build}, progress, [&](std::string_view line, bool) {
+    log_out << line << '\n';
+    log_out.flush();
+    std::string text(line);
+    std::smatch m;
+    bool is_result = std::regex_search(text, m, kResult);
+    if (!progress.terminal()) {
+      fmt::print("{}\n", text);
+      std::fflush(stdout);
+      return;
+    }
+    if (!is_result) return;
+    std::string outcome = m[5];
+    bool ok = outcome.starts_with("Passed") || outcome.starts_with("Skipped");
+    if (!ok) {
+      ++failures;
+      progress.note(fmt::format("FAILED {} ({})", std::string(m[3]), outcome));
+    }
+    progress.update(fmt::format("{}/{} {} {}{}", std::string(m[1]), std::string(m[2]), std::string(m[3]), outcome,
+                                failures ? fmt::format(", {} failed", failures) : ""));
+  });
+  progress.finish(status.success() ? "ctest passed" : fmt::format("ctest {}", status.describe()));
+  try {
+    auto s = summarize(build / "e2e-junit.xml");
+    fmt::print("summary: {} passed, {} failed, {} skipped\n", s.passed, s.failed.size(), s.skipped.size());
+    for (const auto& f : s.failed) fmt::print("  FAILED  {}\n", f);
+    for (const auto& [n, why] : s.skipped) fmt::print("  SKIPPED {}: {}\n", n, why);
+  } catch (const CommandError& e) {
+    fmt::print("summary: {}\n", e.what());
+  }
+  fmt::print("  JUnit: {}\n  ctest output: {}\n", (build / "e2e-junit.xml").string(), log.string());
+  return status.success() ? 0 : kExitFailed;
+}
+
+}  // namespace
+
+void addRunCommand(CLI::App& app, std::vector<std::string> ctest_args) {
+  auto o = std::make_shared<RunOptions>();
+  o->ctest_args = std::move(ctest_args);
+  auto* cmd = app.add_subcommand(
+      "run",
+      "run the e2e suites (all, or the SUITEs named) with ctest in the build folder ($BNET_E2E_BINARY_DIR, else the "
+      "folder above this program's bin/), then print a summary; exit 0 when all passed, 1 otherwise. Arguments after "
+      "-- go to ctest.");
+  cmd->add_option("suite", o->suites, "boot-sequence, config-download, block-building, relay-bids, orderflow, ...");
+  cmd->add_option("--env", o->env, "environment NAME or PATH (sets BNET_E2E_ENV; default: $BNET_E2E_ENV or local)");
+  cmd->callback([o] {
+    if (int rc = run(*o); rc != 0) throw CommandError(rc, "some e2e tests failed or did not run");
+  });
+}
+
+}  // namespace bnet::cli
