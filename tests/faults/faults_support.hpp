@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "framework/process/registry.hpp"
@@ -28,6 +30,13 @@ inline double secondsSince(Clock::time_point from) {
 inline void recordDetection(double seconds) {
   ::testing::Test::RecordProperty("time_to_detection_s", fmt::format("{:.2f}", seconds));
   std::cout << fmt::format("time to detection: {:.2f} s\n", seconds);
+}
+
+// Records what the framework reported for the fault (property reported, first 400
+// characters) and prints it whole.
+inline void recordReport(std::string_view message) {
+  ::testing::Test::RecordProperty("reported", std::string(message.substr(0, 400)));
+  std::cout << "reported: " << message << "\n";
 }
 
 // Living (not zombie) processes under this test process, the framework's guardian excepted.

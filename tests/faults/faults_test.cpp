@@ -111,6 +111,7 @@ TEST_F(SshFaults, ConnectionDroppedMidCommandThrowsNamingTheHostAtOnce) {
   } catch (const SshConnectionLost& e) {
     const double detection = secondsSince(dropped);
     recordDetection(detection);
+    recordReport(e.what());
     EXPECT_THAT(e.what(), AllOf(HasSubstr(fmt::format("127.0.0.1:{}", proxy_->port())), HasSubstr("`sleep 30`"),
                                 HasSubstr("connection lost")));
     EXPECT_LT(detection, std::chrono::duration<double>(kTimeout).count()) << "within the command's timeout";
@@ -132,6 +133,7 @@ TEST_F(SshFaults, FrozenConnectionTimesOutNamingTheHostAndTheCommand) {
   } catch (const SshError& e) {
     const double detection = secondsSince(start);
     recordDetection(detection);
+    recordReport(e.what());
     EXPECT_THAT(e.what(), AllOf(HasSubstr(fmt::format("127.0.0.1:{}", proxy_->port())), HasSubstr("echo unreachable")));
     // The contract: the command's timeout plus a small margin, never a hang.
     EXPECT_LT(detection, std::chrono::duration<double>(kTimeout + 10s).count());
@@ -179,6 +181,7 @@ TEST(L1Faults, AnvilKilledFailsABlockWaitAtOnceNamingAnvilAndItsLog) {
     } catch (const WaitFailed& e) {
       const double detection = secondsSince(killed);
       recordDetection(detection);
+      recordReport(e.what());
       EXPECT_THAT(e.what(), AllOf(HasSubstr("anvil"), HasSubstr("anvil.log"), HasSubstr("bnet-devnet")));
       EXPECT_LT(detection, std::chrono::duration<double>(budget).count()) << "failed fast, not at the deadline";
     } catch (const WaitTimeout& e) {
@@ -203,6 +206,8 @@ TEST(RelayFaults, RelayDownMakesTheObserverNameTheRelayAndItsUrl) {
       ADD_FAILURE() << "a down relay answered";
     } catch (const HttpError& e) {
       recordDetection(secondsSince(start));
+      recordReport(e.what());
+      EXPECT_THAT(e.what(), ::testing::StartsWith("relay " + proxy->url() + ": "));
       EXPECT_THAT(e.what(), HasSubstr(proxy->url() + "/relay/v1/data/bidtraces/builder_blocks_received"));
     }
     // A wait on the relay keeps trying (a relay may come back) and ends at its deadline with

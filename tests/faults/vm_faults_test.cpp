@@ -140,6 +140,7 @@ TEST_F(VmFaults, QemuKilledMidBootFailsTheReadyWaitAtOnceNamingTheVm) {
     killer.join();
     const double detection = secondsSince(killed);
     recordDetection(detection);
+    recordReport(e.what());
     EXPECT_THAT(e.what(), AllOf(HasSubstr("VM 'fault-killed'"), HasSubstr("killed by signal 9"), HasSubstr("console:")));
     EXPECT_LT(detection, toSeconds(kMargin)) << "at once, not after the " << toSeconds(kBootBudget) << " s budget";
   } catch (const WaitTimeout& e) {
@@ -155,6 +156,7 @@ TEST_F(VmFaults, HubStoppedDuringConfigDownloadFailsTheBootWithinTheRetryWindow)
   auto& vm = vm_.emplace(bnet::BuilderVm::start(setup_->vmConfig({.name = "fault-hub-stopped", .powerdown_grace = 10s})));
   auto [error, detection] = bootMustFailAfterFetching(vm);
   recordDetection(detection);
+  recordReport(error);
   EXPECT_THAT(error, AllOf(HasSubstr("VM 'fault-hub-stopped'"), HasSubstr("Failed to fetch configuration.")));
   EXPECT_LT(detection, toSeconds(kRetryWindow + kMargin)) << "fetch-config's retry window plus a margin";
   // The gateway answered each attempt 502 (its body names the hub it could not reach), and
@@ -171,6 +173,7 @@ TEST_F(VmFaults, HubAnswering500FailsTheBootAfterFetchConfigsRetries) {
   auto& vm = bootVmThroughProxy("fault-hub-500", {.name = "hub-fault-proxy", .mode = FaultMode::kHttp500});
   auto [error, detection] = bootMustFailAfterFetching(vm);
   recordDetection(detection);
+  recordReport(error);
   EXPECT_THAT(error, AllOf(HasSubstr("VM 'fault-hub-500'"), HasSubstr("Failed to fetch configuration.")));
   EXPECT_LT(detection, toSeconds(kRetryWindow + kMargin)) << "fetch-config's retry window plus a margin";
   EXPECT_EQ(proxy_->answered500(), kFetchAttempts) << "fetch-config retries a 500 five times; proxy log "
