@@ -5,6 +5,7 @@
 // started is left running.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -46,6 +47,11 @@ using ::testing::HasSubstr;
 // ---------------------------------------------------------------------------------------
 // SSH: a real sshd on loopback behind a fault proxy the test controls.
 
+std::string currentUser() {
+  struct passwd* pw = ::getpwuid(::geteuid());
+  return pw != nullptr ? pw->pw_name : "root";
+}
+
 class SshFaults : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -65,7 +71,7 @@ class SshFaults : public ::testing::Test {
   SshClientConfig config() {
     return {.host = "127.0.0.1",
             .port = proxy_->port(),
-            .user = "root",
+            .user = currentUser(),
             .identity_file = key_.private_key,
             .connect_timeout = 5s,
             .pin_file = dir_.path() / "pins" / "known_hosts"};
