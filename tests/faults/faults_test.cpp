@@ -294,11 +294,11 @@ TEST(ArtifactsFaults, DiskFullGivesAnErrorNamingTheFileAndKeepsTheTestResults) {
                         Deadline::after(120s));
   recordDetection(secondsSince(start));
   // Failed tests, not a crash: GoogleTest's own exit code 1, after every test ran.
-  EXPECT_EQ(run.status.describe(), "exited with code 1") << run.output;
+  EXPECT_EQ(run.status.describe(), "exited with code 1") << quoted(run.output);
   const fs::path big = dir.path() / "artifacts" / "disk-full" / "DiskFull.WritingABigArtifactFails" / "big.txt";
-  EXPECT_THAT(run.output, HasSubstr(fmt::format("artifact {}: write failed: No space left on device", big.string())));
-  EXPECT_THAT(run.output, HasSubstr("[  PASSED  ] 1 test"));
-  EXPECT_THAT(run.output, HasSubstr("2 FAILED TESTS"));
+  EXPECT_THAT(quoted(run.output), HasSubstr(fmt::format("artifact {}: write failed: No space left on device", big.string())));
+  EXPECT_THAT(quoted(run.output), HasSubstr("[  PASSED  ] 1 test"));
+  EXPECT_THAT(quoted(run.output), HasSubstr("2 FAILED TESTS"));
   // The results are all there, the JUnit XML too (it lives outside the full disk).
   const std::string junit = readFile(xml);
   EXPECT_THAT(junit, HasSubstr(R"(tests="3")"));
