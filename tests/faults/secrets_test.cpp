@@ -127,10 +127,10 @@ TEST(Secrets, PlantedValuesAppearNowhereARunLeaves) {
                          .unset_env = {"BNET_E2E_STATE", "BNET_E2E_ENV"},
                          .log_path = output},
                         Deadline::after(1200s));
-  const std::string output = quoted(run.output);
-  ASSERT_EQ(run.status.describe(), "exited with code 1") << "both child tests fail on purpose:\n" << output;
-  ASSERT_THAT(output, HasSubstr("2 FAILED TESTS"));
-  ASSERT_THAT(output, Not(HasSubstr("[  skipped ]"))) << "the VM run must really happen";
+  const std::string said = quoted(run.output);
+  ASSERT_EQ(run.status.describe(), "exited with code 1") << "both child tests fail on purpose:\n" << said;
+  ASSERT_THAT(said, HasSubstr("2 FAILED TESTS"));
+  ASSERT_THAT(said, Not(HasSubstr("[  skipped ]"))) << "the VM run must really happen";
   ASSERT_TRUE(fs::exists(secrets_file)) << "the child did not export its setup's secrets";
   struct stat st{};
   ASSERT_EQ(::stat(secrets_file.c_str(), &st), 0);
@@ -171,8 +171,8 @@ TEST(Secrets, PlantedValuesAppearNowhereARunLeaves) {
   EXPECT_TRUE(hits.empty()) << "planted secrets found:\n" << ::testing::PrintToString(hits);
   // The failure paths really ran: the listener printed log tails, and the child printed the
   // token to its log (masked there now).
-  EXPECT_THAT(output, HasSubstr("[ ARTIFACTS ]"));
-  EXPECT_THAT(output, HasSubstr("token is "));
+  EXPECT_THAT(said, HasSubstr("[ ARTIFACTS ]"));
+  EXPECT_THAT(said, HasSubstr("token is "));
   EXPECT_TRUE(nothingLeftRunning());
 }
 
