@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -171,7 +173,7 @@ fs::path Artifacts::writeFile(std::string_view name, std::string_view content, s
   {
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     out << redactor_->redact(content);
-    if (!out.flush()) throw std::runtime_error(fmt::format("artifact {}: write failed", p.string()));
+    if (!out.flush()) throw std::runtime_error(fmt::format("artifact {}: write failed: {}", p.string(), std::strerror(errno)));
   }
   std::lock_guard lock(mu_);
   record({.path = p, .label = label.empty() ? defaultLabel(name) : std::string(label), .kind = ArtifactKind::kFile},
@@ -189,7 +191,7 @@ fs::path Artifacts::writeRunFile(std::string_view name, std::string_view content
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << redactor_->redact(content);
-    if (!out.flush()) throw std::runtime_error(fmt::format("artifact {}: write failed", tmp.string()));
+    if (!out.flush()) throw std::runtime_error(fmt::format("artifact {}: write failed: {}", tmp.string(), std::strerror(errno)));
   }
   fs::rename(tmp, final_path);
   return final_path;
