@@ -168,7 +168,9 @@ TEST_F(TwinBoot, BootTimelineListsTheUnitsInTheRealOrder) {
   EXPECT_THAT(timeline.startOrder(), ContainerEq(bnet::defaultBootUnits())) << timeline.describe();
   for (const auto& step : timeline.steps) {
     EXPECT_TRUE(step.finished_s.has_value()) << step.unit << " never finished starting\n" << timeline.describe();
-    if (step.started_s && step.finished_s) EXPECT_LE(*step.started_s, *step.finished_s) << step.unit;
+    if (step.started_s && step.finished_s) {
+      EXPECT_LE(*step.started_s, *step.finished_s) << step.unit;
+    }
   }
   const auto* render = timeline.find("render-config");
   ASSERT_NE(render, nullptr);
