@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
 
 #include "fixtures/hub/builder_hub.hpp"
@@ -90,7 +91,9 @@ class VmSnapshotTest : public ::testing::Test {
     auto vm = world().snapshot->restore({.name = name});
     const double seconds = secondsSince(started);
     RecordProperty("restore_to_ready_seconds_" + name, fmt::format("{:.2f}", seconds));
-    std::cout << fmt::format("copy '{}': restored to /readyz in {:.2f} s\n", name, seconds);
+    std::ifstream timeline(vm.artifactDir() / "restore-timeline.json");
+    std::cout << fmt::format("copy '{}': restored to /readyz in {:.2f} s; phases: {}\n", name, seconds,
+                             std::string(std::istreambuf_iterator<char>(timeline), {}));
     return vm;
   }
 
