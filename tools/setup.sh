@@ -31,6 +31,8 @@ packages=(
   # real things the tests drive
   qemu-system-x86 qemu-utils debootstrap e2fsprogs cpio zstd swtpm ovmf
   openssh-server openssh-client curl ca-certificates procps iproute2
+  # tools/merge-shards.sh (JUnit merge)
+  python3
   # bench/ scripts (GNU time -v, JSON and arithmetic in bash)
   time jq bc
 )
