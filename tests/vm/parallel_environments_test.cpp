@@ -40,6 +40,15 @@ std::vector<pid_t> qemuPidsMentioning(const std::string& needle) {
   return pids;
 }
 
+// Removes a folder when it goes out of scope (after the environments using it are down).
+struct RemoveDir {
+  fs::path dir;
+  ~RemoveDir() {
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  }
+};
+
 // Brings an environment down with its state file when it goes out of scope.
 struct Down {
   fs::path state;
@@ -68,6 +77,7 @@ TEST(ParallelEnvironments, TwoEnvironmentsUpAtOnceShareNoPortFolderOrVm) {
   // State files hold the builders' secrets: outside the artifacts folder (0600 each).
   const fs::path state_dir = fs::temp_directory_path() / fmt::format("bnet-e2e-parallel-{}", ::getpid());
   fs::create_directories(state_dir);
+  RemoveDir remove_state_dir{state_dir};
   std::vector<fs::path> states = {state_dir / "parallel-a.json", state_dir / "parallel-b.json"};
   std::vector<Down> downs;
   downs.reserve(states.size());
