@@ -2,7 +2,7 @@
 # Every figure of docs/BENCHMARKS.md, one after another (about 4 minutes under TCG; the twin
 # part waits for other VMs to end first). Build first:
 #   cmake --build build --target eth_bench event_latency_bench orderflow_bench startup_bench \
-#     orderflow_test hub_contract_suite wait_test
+#     snapshot_bench orderflow_test hub_contract_suite wait_test
 # Usage: bench/run_all.sh [build-dir]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -12,4 +12,5 @@ build="$(cd "${1:-$here/../build}" && pwd)"
 "$build/bench/event_latency_bench" 20; echo
 "$build/bench/startup_bench" devnet 3; echo
 "$build/bench/startup_bench" twin 1; echo
+"$build/bench/snapshot_bench" 5; echo
 "$here/peak_memory.sh" "$build"

@@ -33,6 +33,8 @@ packages=(
   openssh-server openssh-client curl ca-certificates procps iproute2
   # the report test loads the HTML report in headless Chromium
   chromium
+  # tools/merge-shards.sh (JUnit merge)
+  python3
   # bench/ scripts (GNU time -v, JSON and arithmetic in bash)
   time jq bc
 )

@@ -233,8 +233,29 @@ std::vector<std::string> makeQemuArgs(const QemuMachineConfig& config, const Qem
     add({"-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0"});
   }
   if (config.no_reboot) add({"-no-reboot"});
+  // QEMU 7.2 has no file: migration URI (8.2 added it); exec: runs the command with /bin/sh.
+  if (!config.incoming_state.empty()) add({"-incoming", "exec:cat " + shellQuote(config.incoming_state.string())});
   a.insert(a.end(), config.extra_args.begin(), config.extra_args.end());
   return a;
+}
+
+void createOverlay(const fs::path& path, const fs::path& backing, std::string_view backing_format) {
+  auto qemu_img = findProgram("qemu-img");
+  if (!qemu_img) throw QemuError("qemu-img not found (package qemu-utils)");
+  std::error_code ec;
+  fs::remove(path, ec);
+  const fs::path log = path.string() + ".qemu-img.log";
+  auto result = runCommand(ChildProcessConfig{.name = "qemu-img-overlay",
+                                              .executable = *qemu_img,
+                                              .args = {"create", "-q", "-f", "qcow2", "-b", fs::absolute(backing).string(),
+                                                       "-F", std::string(backing_format), path.string()},
+                                              .log_path = log},
+                           Deadline::after(60s));
+  fs::remove(log, ec);
+  if (!result.status.success()) {
+    throw QemuError(fmt::format("qemu-img create {} on {} ({}) {}: {}", path.string(), backing.string(), backing_format,
+                                result.status.describe(), result.output));
+  }
 }
 
 void createDiskImage(const fs::path& path, std::uint64_t size_mib, std::string_view format) {
@@ -373,6 +394,7 @@ void validate(const QemuMachineConfig& c) {
     requireFile(c, "UEFI vars template", u.vars_template);
   }
   if (!c.base_image.empty()) requireFile(c, "base image", c.base_image);
+  if (!c.incoming_state.empty()) requireFile(c, "incoming state", c.incoming_state);
   std::set<std::string> ids{"osdisk"};
   for (const auto& d : c.drives) {
     if (d.id.empty()) throw QemuError(fmt::format("machine '{}': a drive has no id", c.name));
@@ -435,20 +457,11 @@ QemuMachine QemuMachine::start(QemuMachineConfig config) {
   QemuMachine machine(std::move(state));
 
   if (!config.base_image.empty()) {
-    rt.overlay = dir / "os-overlay.qcow2";
-    fs::remove(rt.overlay, ec);
-    auto qemu_img = findProgram("qemu-img");
-    if (!qemu_img) throw QemuError(fmt::format("machine '{}': qemu-img not found (package qemu-utils)", config.name));
-    auto result = runCommand(
-        ChildProcessConfig{.name = "qemu-img",
-                           .executable = *qemu_img,
-                           .args = {"create", "-q", "-f", "qcow2", "-b", fs::absolute(config.base_image).string(),
-                                    "-F", config.base_format, rt.overlay.string()},
-                           .log_path = dir / "qemu-img.log"},
-        Deadline::after(60s));
-    if (!result.status.success()) {
-      throw QemuError(fmt::format("machine '{}': creating the overlay on {} failed ({}): {}", config.name,
-                                  config.base_image.string(), result.status.describe(), result.output));
+    rt.overlay = config.overlay_path.empty() ? dir / "os-overlay.qcow2" : fs::absolute(config.overlay_path);
+    try {
+      createOverlay(rt.overlay, config.base_image, config.base_format);
+    } catch (const QemuError& e) {
+      throw QemuError(fmt::format("machine '{}': creating the OS disk overlay: {}", config.name, e.what()));
     }
   }
   if (const auto* u = std::get_if<QemuUefiBoot>(&config.boot)) {
@@ -522,6 +535,22 @@ QemuMachine QemuMachine::start(QemuMachineConfig config) {
         return Attempt::check(fs::exists(rt.qmp_socket), "no socket yet");
       }, WaitOptions{.first_interval = 5ms, .max_interval = 100ms});
       s.qmp = Qmp::connect(rt.qmp_socket, deadline);
+      if (!config.incoming_state.empty()) {
+        eventually(fmt::format("QEMU of '{}' loads its state from {}", config.name, config.incoming_state.string()),
+                   deadline, [&] {
+                     if (!s.qemu->running()) return Attempt::fail(fmt::format("qemu {}", s.qemu->exitStatus()->describe()));
+                     const std::string status = s.qmp->status();
+                     if (status == "running") return Attempt::done();
+                     auto migration = s.qmp->execute("query-migrate");
+                     const std::string migration_status = migration.value("status", "");
+                     if (migration_status == "failed") {
+                       return Attempt::fail("migration failed: " + migration.value("error-desc", std::string("(no reason)")));
+                     }
+                     // saveState pauses the guest first, and a state saved paused loads paused.
+                     if (migration_status == "completed" && status == "paused") s.qmp->resumeCpus();
+                     return Attempt::retry(fmt::format("status {}, migration {}", status, migration_status));
+                   }, WaitOptions{.first_interval = 10ms, .max_interval = 100ms});
+      }
       return machine;
     } catch (const std::exception& e) {
       failure = e.what();
@@ -597,6 +626,43 @@ std::string QemuMachine::waitForConsoleLine(std::string_view pattern, const Dead
 ExitStatus QemuMachine::waitForExit(const Deadline& deadline) {
   if (state_->final_status) return *state_->final_status;
   return state_->qemu->wait(deadline);
+}
+
+std::uint64_t QemuMachine::saveState(const fs::path& path, const Deadline& deadline) {
+  State& s = *state_;
+  const fs::path target = fs::absolute(path);
+  auto fail = [&](const std::string& what) {
+    return QemuError(fmt::format("machine '{}': saving its state to {}: {}; qemu log {}:\n{}", s.config.name,
+                                 target.string(), what, s.log_path.string(), s.qemuLogTail(10)));
+  };
+  if (!running()) throw fail("QEMU is not running");
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  fs::remove(target, ec);
+  try {
+    qmp().stopCpus();
+    // QEMU 7.2 limits migration to 128 MiB/s by default; a paused guest has nothing to race.
+    qmp().execute("migrate-set-parameters", {{"max-bandwidth", std::int64_t{1} << 40}});
+    qmp().execute("migrate", {{"uri", "exec:cat > " + shellQuote(target.string())}});
+    eventually(fmt::format("machine '{}' writes its state to {}", s.config.name, target.string()), deadline, [&] {
+      if (!s.qemu->running()) return Attempt::fail(fmt::format("qemu {}", s.qemu->exitStatus()->describe()));
+      auto migration = qmp().execute("query-migrate");
+      const std::string status = migration.value("status", "");
+      if (status == "completed") return Attempt::done();
+      if (status == "failed" || status == "cancelled") {
+        return Attempt::fail(fmt::format("migration {}: {}", status, migration.value("error-desc", std::string("(no reason)"))));
+      }
+      const auto transferred = migration.contains("ram") ? migration["ram"].value("transferred", std::uint64_t{0}) : 0;
+      return Attempt::retry(fmt::format("status {}, {} bytes of RAM written", status, transferred));
+    }, WaitOptions{.first_interval = 20ms, .max_interval = 200ms});
+  } catch (const QmpError& e) {
+    throw fail(e.what());
+  } catch (const WaitError& e) {
+    throw fail(e.what());
+  }
+  const auto size = fileSize(target);
+  if (size == 0) throw fail("the state file is empty");
+  return size;
 }
 
 ExitStatus QemuMachine::stop() { return state_->stop(state_->config.powerdown_grace); }

@@ -83,6 +83,13 @@ struct QemuMachineConfig {
   QemuDiskBus os_disk_bus = QemuDiskBus::kVirtio;
   std::string os_disk_serial = "os";
   bool keep_overlay = false;
+  // Where the OS disk's overlay goes. Empty: <artifact_dir>/os-overlay.qcow2.
+  std::filesystem::path overlay_path;
+  // A state file written by QemuMachine::saveState: QEMU starts with `-incoming` and loads
+  // the guest's RAM and devices from it instead of booting. The rest of the config must
+  // describe the same machine (memory, CPUs, devices in the same order, the same kernel);
+  // disk files and host ports may differ. Empty: a normal boot.
+  std::filesystem::path incoming_state;
   std::vector<QemuDrive> drives;
   bool network = true;                  // one virtio NIC on QEMU user networking
   std::vector<QemuPortForward> port_forwards;
@@ -120,6 +127,11 @@ std::vector<std::string> makeQemuArgs(const QemuMachineConfig& config, const Qem
 
 // Creates an empty disk image (qemu-img create; raw is sparse). Throws QemuError.
 void createDiskImage(const std::filesystem::path& path, std::uint64_t size_mib, std::string_view format = "raw");
+// Creates a qcow2 overlay at path whose backing file is `backing` (absolute path stored;
+// never written through the overlay). Replaces an existing file. Blocks up to 60 s; throws
+// QemuError with qemu-img's output.
+void createOverlay(const std::filesystem::path& path, const std::filesystem::path& backing,
+                   std::string_view backing_format = "qcow2");
 
 // One QEMU virtual machine: its qemu process, serial console (a file in the artifact dir,
 // readable while the VM runs), QMP connection, per-machine overlay and optional swtpm.
@@ -127,8 +139,10 @@ void createDiskImage(const std::filesystem::path& path, std::uint64_t size_mib, 
 class QemuMachine {
  public:
   // Validates the config (files exist, names fit), creates the overlay, starts QEMU and
-  // returns once QMP answers (start_timeout). Does not wait for the guest to boot. Throws
-  // QemuError naming the machine and quoting QEMU's log when QEMU exits or fails to start.
+  // returns once QMP answers (start_timeout). Does not wait for the guest to boot; with
+  // incoming_state it returns once the state is loaded and the guest runs (same budget).
+  // Throws QemuError naming the machine and quoting QEMU's log when QEMU exits or fails to
+  // start, or the state does not load.
   static QemuMachine start(QemuMachineConfig config);
 
   QemuMachine(QemuMachine&& other) noexcept;
@@ -158,6 +172,13 @@ class QemuMachine {
   std::string waitForConsoleLine(std::string_view pattern, const Deadline& deadline);
   // Blocks until QEMU exits; WaitTimeout at the deadline.
   ExitStatus waitForExit(const Deadline& deadline);
+  // Saves the guest's RAM and device state to `path` (QMP stop + migrate to
+  // "exec:cat > path") and blocks until it is written; returns its size in bytes. The
+  // machine is left paused ("postmigrate") with its disks flushed and released: the only
+  // thing left to do with it is stop() (keep_overlay keeps the OS disk for restores).
+  // Throws QemuError naming the machine and QEMU's error, or on the deadline.
+  std::uint64_t saveState(const std::filesystem::path& path, const Deadline& deadline);
+
   // Powerdown (skipped when the console shows a fatal line or the VM is not running),
   // up to powerdown_grace for the guest to turn off, then QMP quit, then SIGTERM/SIGKILL.
   // Removes the overlay and firmware vars unless keep_overlay. Idempotent; never throws.

@@ -71,6 +71,15 @@ TEST_F(QemuArgsTest, DirectKernelBootWithOverlayConsoleQmpAndForwards) {
   for (const auto& a : args) EXPECT_THAT(a, ::testing::Not(HasSubstr("/img/rootfs.qcow2")));
 }
 
+TEST_F(QemuArgsTest, IncomingStateIsReadByAShellQuotedExecUri) {
+  config_.incoming_state = "/snap/it's here/memory.state";
+  auto args = e2e::makeQemuArgs(config_, runtime_);
+  SCOPED_TRACE(joined(args));
+  EXPECT_TRUE(hasSequence(args, {"-incoming", "exec:cat '/snap/it'\\''s here/memory.state'"}));
+  config_.incoming_state.clear();
+  for (const auto& a : e2e::makeQemuArgs(config_, runtime_)) EXPECT_NE(a, "-incoming");
+}
+
 TEST_F(QemuArgsTest, KvmUsesTheHostCpu) {
   runtime_.accel = e2e::QemuAccel::kKvm;
   auto args = e2e::makeQemuArgs(config_, runtime_);

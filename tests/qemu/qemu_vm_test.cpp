@@ -144,6 +144,33 @@ TEST_F(QemuTwinTest, SnapshotOfARunningMachineRestoresIt) {
   EXPECT_THROW(vm.qmp().loadSnapshot("no-such-snapshot"), e2e::QmpError);
 }
 
+TEST_F(QemuTwinTest, StateSavedToAFileContinuesInAnotherQemu) {
+  // No root disk: the initrd waits rootwait seconds of guest time for it, then says FATAL.
+  auto config = twinConfig("saved");
+  config.base_image.clear();
+  config.boot = e2e::QemuKernelBoot{.kernel = twin_.kernel, .initrd = twin_.initrd,
+                                    .append = "console=ttyS0,115200n8 root=LABEL=nonexistent rootwait=20"};
+  config.console_fatal_patterns = {};  // the FATAL line may follow the panic it causes
+  const fs::path state = artifacts_ / "saved.state";
+  {
+    auto vm = QemuMachine::start(config);
+    vm.waitForConsoleLine("Run /init as init process", Deadline::after(kBootBudget));
+    EXPECT_GT(vm.saveState(state, Deadline::after(120s)), 1u << 20);
+    EXPECT_EQ(vm.qmp().status(), "postmigrate");
+    vm.stop(0ms);
+  }
+  config.name = "restored";
+  config.artifact_dir = artifacts_ / "restored";
+  config.incoming_state = state;
+  auto restored = QemuMachine::start(config);  // returns once the state is loaded and running
+  EXPECT_EQ(restored.qmp().status(), "running");
+  restored.waitForConsoleLine("twin-initrd: FATAL", Deadline::after(kBootBudget));
+  for (const auto& line : restored.console().lines()) {
+    EXPECT_THAT(line, ::testing::Not(HasSubstr("Linux version"))) << "the restored machine booted a kernel itself";
+  }
+  restored.stop(0ms);
+}
+
 TEST_F(QemuTwinTest, PowerdownEndsQemuCleanlyAndRemovesTheOverlay) {
   auto vm = QemuMachine::start(twinConfig("twin"));
   // systemd-logind handles the power button once the system is up.

@@ -95,6 +95,31 @@ TEST(BuilderQemuConfig, TwinHasTheDataDiskBySerialThePayloadReadOnlyAndTheGatewa
   EXPECT_THAT(args, Not(HasSubstr("nvme")));
 }
 
+TEST(BuilderQemuConfig, RestoredTwinOverlaysTheSnapshotsDisksAndLoadsItsState) {
+  bnet::BuilderVmConfig config{.name = "copy",
+                               .data_disk_format = "qcow2",
+                               .os_disk = "/snap/os.qcow2",
+                               .incoming_state = "/snap/memory.state"};
+  bnet::BuilderVmFiles files{.artifact_dir = "/a", .data_disk = "/a/persistent.qcow2", .kernel = "/t/vmlinuz",
+                             .initrd = "/t/initrd.img", .cmdline = "console=ttyS0", .rootfs = "/t/rootfs.qcow2",
+                             .ssh_public_key = "/k/id.pub", .gateway_file = "/a/hub-gateway"};
+  auto qemu = bnet::makeBuilderQemuConfig(config, files);
+  EXPECT_EQ(qemu.base_image, "/snap/os.qcow2");
+  EXPECT_EQ(qemu.base_format, "qcow2");
+  EXPECT_FALSE(qemu.keep_overlay);
+  EXPECT_EQ(qemu.incoming_state, "/snap/memory.state");
+  const std::string args = joined(e2e::makeQemuArgs(qemu, runtimeFor(qemu)));
+  EXPECT_THAT(args, HasSubstr("id=persistent,format=qcow2,cache=unsafe,file=/a/persistent.qcow2"));
+  EXPECT_THAT(args, HasSubstr("-incoming exec:cat '/snap/memory.state'"));
+
+  // The template keeps its overlay where VmSnapshot put it.
+  bnet::BuilderVmConfig template_config{.name = "template", .os_overlay = "/snap/os.qcow2"};
+  auto template_qemu = bnet::makeBuilderQemuConfig(template_config, files);
+  EXPECT_EQ(template_qemu.base_image, "/t/rootfs.qcow2");
+  EXPECT_EQ(template_qemu.overlay_path, "/snap/os.qcow2");
+  EXPECT_TRUE(template_qemu.keep_overlay);
+}
+
 TEST(BuilderQemuConfig, ImageIsWiredAsBuilderPlaygroundStartsIt) {
   bnet::BuilderVmConfig config{.mode = bnet::VmMode::kImage, .name = "real", .memory_mib = 8192,
                                .image = "/img/buildernet-qemu_2.3.1.qcow2"};

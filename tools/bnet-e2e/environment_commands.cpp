@@ -57,6 +57,16 @@ fs::path statePath(const EnvOptions& o, const std::string& env_name) {
   return stateDir() / fmt::format("env-{}.json", env_name);
 }
 
+// The run folder's subfolder for an environment: "testbed" for the default state files
+// (the CTest fixture's environment.json, the CLI's env-<name>.json), "testbed-<stem>" for any
+// other, so two environments brought up in one run (`up --state a.json`, `up --state
+// b.json`, one BNET_E2E_RUN_ID) keep their logs, VM disks and holder logs apart.
+std::string testbedFolder(const fs::path& state_file) {
+  const std::string stem = state_file.stem().string();
+  if (stem == "environment" || stem.rfind("env-", 0) == 0) return "testbed";
+  return "testbed-" + stem;
+}
+
 bool holderAlive(const TestbedState& s) {
   return s.holder_pid > 0 && s.holder_start_ticks != 0 && e2e::processStartTicks(s.holder_pid) == s.holder_start_ticks;
 }
@@ -153,7 +163,7 @@ int hold(const EnvOptions& o) {
   std::unique_ptr<Testbed> testbed;
   TestbedState state;
   try {
-    testbed = Testbed::launch(env, e2e::Artifacts::instance().runDir() / "testbed");
+    testbed = Testbed::launch(env, e2e::Artifacts::instance().runDir() / testbedFolder(file));
     state = testbed->state();
   } catch (const TestbedUnavailable& e) {
     state.environment = env.file.string();
@@ -167,7 +177,7 @@ int hold(const EnvOptions& o) {
   }
   state.holder_pid = ::getpid();
   state.holder_start_ticks = e2e::processStartTicks(::getpid());
-  state.artifact_dir = e2e::Artifacts::instance().runDir() / "testbed";
+  state.artifact_dir = e2e::Artifacts::instance().runDir() / testbedFolder(file);
   if (const char* log = std::getenv("BNET_E2E_HOLDER_LOG"); log && *log) state.holder_log = log;
   state.write(file);
   fmt::print("bnet-e2e hold: {} is up; state {}\n", env.name, file.string());
@@ -208,7 +218,7 @@ int up(const EnvOptions& o) {
     fs::remove(file, ec);  // a crashed holder's file (its processes are reaped below)
   }
   e2e::ProcessRegistry::reap();
-  auto log = e2e::Artifacts::instance().runDir() / "testbed" / "holder.log";
+  auto log = e2e::Artifacts::instance().runDir() / testbedFolder(file) / "holder.log";
   fs::create_directories(log.parent_path());
   std::vector<std::string> args = {"/proc/self/exe", "hold", "--env", env.file.string(), "--state", file.string()};
   std::vector<char*> argv;
