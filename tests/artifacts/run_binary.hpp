@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "framework/process/child_process.hpp"
+#include "tests/support/files.hpp"
 
 namespace e2e::testing {
 
@@ -40,13 +41,6 @@ inline BinaryRun runBinary(const std::filesystem::path& program, const std::vect
   CommandResult result = runCommand(std::move(config), Deadline::after(budget));
   return {.exit_code = result.status.kind == ExitStatus::Kind::kExited ? result.status.code : -1,
           .output = std::move(result.output)};
-}
-
-inline std::string readFile(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // A fresh folder under the system temp dir, removed with its content when destroyed.

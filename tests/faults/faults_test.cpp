@@ -35,6 +35,7 @@
 #include "tests/faults/fault_proxy.hpp"
 #include "tests/faults/faults_support.hpp"
 #include "tests/ssh/sshd_server.hpp"
+#include "tests/support/files.hpp"
 
 namespace e2e::testing {
 namespace {
@@ -269,13 +270,6 @@ class Tmpfs {
   explicit Tmpfs(fs::path dir) : dir_(std::move(dir)) {}
   fs::path dir_;
 };
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 TEST(ArtifactsFaults, DiskFullGivesAnErrorNamingTheFileAndKeepsTheTestResults) {
   TempDir dir("bnet-e2e-faults-disk");

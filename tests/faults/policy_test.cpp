@@ -25,6 +25,7 @@
 #include "framework/ssh/ssh_key.hpp"
 #include "tests/faults/faults_support.hpp"
 #include "tests/ssh/sshd_server.hpp"
+#include "tests/support/files.hpp"
 
 namespace e2e::testing {
 namespace {
@@ -33,13 +34,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // ---------------------------------------------------------------------------------------
 

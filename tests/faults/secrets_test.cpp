@@ -23,6 +23,7 @@
 #include "framework/eth/hex.hpp"
 #include "framework/process/child_process.hpp"
 #include "tests/faults/faults_support.hpp"
+#include "tests/support/files.hpp"
 
 namespace e2e::testing {
 namespace {
@@ -31,13 +32,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string base64(std::string_view bytes) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "framework/wait/eventually.hpp"
+#include "tests/support/files.hpp"
 
 namespace e2e::testing {
 namespace {
@@ -33,13 +34,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kSshd = "/usr/sbin/sshd";
 constexpr const char* kSshKeygen = "/usr/bin/ssh-keygen";
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 bool reaped(pid_t pid) {
   int status = 0;

@@ -19,11 +19,13 @@
 #include "framework/ssh/ssh_key.hpp"
 #include "framework/wait/eventually.hpp"
 #include "tests/ssh/sshd_server.hpp"
+#include "tests/support/files.hpp"
 
 namespace bnet {
 namespace {
 
 namespace fs = std::filesystem;
+using e2e::testing::readFile;
 using namespace std::chrono_literals;
 using e2e::Clock;
 using e2e::Deadline;
@@ -31,13 +33,6 @@ using e2e::testing::SshdServer;
 using e2e::testing::TempDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class SystemdOverSsh : public ::testing::Test {
  protected:
