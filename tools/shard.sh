@@ -26,10 +26,11 @@ export BNET_E2E_RUN_ID="$run-shard-$index-of-$count"
 export BNET_E2E_ENV=${BNET_E2E_ENV:-local}
 cd "$build_dir"
 
-# The suite tests' numbers in ctest's order (the environment's own Up/Down tests are not
-# dealt out: ctest adds them to every shard that needs them).
-mapfile -t numbers < <(ctest -N -L e2e | sed -n 's/^ *Test *#\([0-9][0-9]*\): \(.*\)$/\1 \2/p' |
-  awk '$2 !~ /^E2eEnvironment[0-9]*\.(Up|Down)$/ {print $1}')
+# The suite tests' positions in ctest's order. With -L, ctest's -I counts positions in the
+# labelled list (1-based), not the tests' numbers. The environment's own Up/Down tests are
+# not dealt out: ctest adds them to every shard that needs them.
+mapfile -t numbers < <(ctest -N -L e2e | sed -n 's/^ *Test *#[0-9][0-9]*: \(.*\)$/\1/p' |
+  awk '{ pos++ } $1 !~ /^E2eEnvironment[0-9]*\.(Up|Down)$/ { print pos }')
 mine=()
 for ((k = index; k < ${#numbers[@]}; k += count)); do mine+=("${numbers[k]}"); done
 echo "shard $index/$count: ${#mine[@]} of ${#numbers[@]} suite tests; run folder $BNET_E2E_ARTIFACTS/$BNET_E2E_RUN_ID"
