@@ -6,6 +6,11 @@ set(BNET_E2E_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/BnetE2E)
 set_target_properties(e2e_framework bnet_fixtures PROPERTIES
   INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
 
+# A sanitized build's libraries need the sanitizer runtime in whatever links them: the
+# installed targets carry the link flag to consumers (tests/package checks it under ASan).
+if(NOT BNET_E2E_SANITIZE STREQUAL "")
+  target_link_options(e2e_framework INTERFACE -fsanitize=${BNET_E2E_SANITIZE})
+endif()
 install(TARGETS e2e_framework bnet_fixtures e2e_test_main bnet_e2e_warnings
   EXPORT BnetE2ETargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
