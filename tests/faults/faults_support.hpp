@@ -48,22 +48,6 @@ inline void recordReport(std::string_view message) {
   std::cout << "reported: " << message << "\n";
 }
 
-// Living (not zombie) processes under this test process, the framework's guardian excepted.
-inline std::vector<std::string> livingDescendants() {
-  std::vector<std::string> alive;
-  for (pid_t p : SshdServer::descendants(::getpid())) {
-    std::ifstream stat(fmt::format("/proc/{}/stat", p));
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    auto close = line.rfind(')');
-    if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z') continue;
-    std::string who = line.substr(0, close + 1);
-    if (who.ends_with("(e2e-guardian)")) continue;  // lives as long as the test process
-    alive.push_back(who);
-  }
-  return alive;
-}
-
 // Nothing this process started is alive or still recorded in the ProcessRegistry.
 inline ::testing::AssertionResult nothingLeftRunning() {
   std::string problems;

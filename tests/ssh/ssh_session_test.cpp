@@ -38,6 +38,7 @@ using namespace std::chrono_literals;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using testing::livingDescendants;
 using testing::SshdServer;
 using testing::TempDir;
 
@@ -64,22 +65,6 @@ std::string seq(int from, int to) {
   std::string s;
   for (int i = from; i <= to; ++i) s += std::to_string(i) + "\n";
   return s;
-}
-
-// Processes under the test process that are still alive (zombies excluded).
-std::vector<std::string> livingDescendants() {
-  std::vector<std::string> alive;
-  for (pid_t p : SshdServer::descendants(::getpid())) {
-    std::ifstream stat(fmt::format("/proc/{}/stat", p));
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    auto close = line.rfind(')');
-    if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z') continue;
-    std::string who = line.substr(0, close + 1);
-    if (who.ends_with("(e2e-guardian)")) continue;  // ChildProcess's watchdog, lives as long as we do
-    alive.push_back(who);
-  }
-  return alive;
 }
 
 class SshSessionTest : public ::testing::Test {

@@ -265,4 +265,19 @@ void SshdServer::killAll() { killTree(true); }
 
 void SshdServer::stop() { killTree(false); }
 
+std::vector<std::string> livingDescendants() {
+  std::vector<std::string> alive;
+  for (pid_t p : SshdServer::descendants(::getpid())) {
+    std::ifstream stat(fmt::format("/proc/{}/stat", p));
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    auto close = line.rfind(')');
+    if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z') continue;
+    std::string who = line.substr(0, close + 1);
+    if (who.ends_with("(e2e-guardian)")) continue;
+    alive.push_back(who);
+  }
+  return alive;
+}
+
 }  // namespace e2e::testing

@@ -87,4 +87,8 @@ class SshdServer {
   ChildProcess process_;
 };
 
+// Living (not zombie) processes under this test process as "pid (name)", the framework's
+// guardian excepted (it lives as long as the test process).
+std::vector<std::string> livingDescendants();
+
 }  // namespace e2e::testing
