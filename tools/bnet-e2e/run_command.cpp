@@ -9,12 +9,14 @@
 #include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "framework/process/child_process.hpp"
 #include "tools/bnet-e2e/commands.hpp"
 #include "tools/bnet-e2e/progress.hpp"
+#include "tools/bnet-e2e/report/report.hpp"
 #include "tools/bnet-e2e/step_runner.hpp"
 
 namespace bnet::cli {
@@ -64,57 +66,36 @@ std::string normalizeSuite(std::string name) {
   return name;
 }
 
-std::string unescapeXml(std::string s) {
-  static const std::vector<std::pair<std::string, std::string>> kEntities = {
-      {"&quot;", "\""}, {"&apos;", "'"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}};
-  for (const auto& [from, to] : kEntities) {
-    for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+// The summary of ctest's JUnit file, read by the report's parser (the same statuses and
+// skip reasons the report shows).
+void printSummary(const fs::path& junit) {
+  std::ifstream in(junit, std::ios::binary);
+  if (!in) {
+    fmt::print("summary: no JUnit file {}\n", junit.string());
+    return;
   }
-  return s;
-}
-
-struct Summary {
-  int passed = 0;
-  std::vector<std::string> failed;
-  std::vector<std::pair<std::string, std::string>> skipped;  // name, reason
-};
-
-// ctest's JUnit file, read as tools/e2e-summary.sh reads it: a testcase with status fail
-// failed; one whose output says [  SKIPPED ], or notrun/disabled, was skipped (the reason
-// is the line after "...: Skipped"); the rest passed.
-Summary summarize(const fs::path& junit) {
-  std::ifstream in(junit);
-  if (!in) throw CommandError(kExitFailed, fmt::format("no JUnit file {}", junit.string()));
-  Summary s;
-  static const std::regex kName(R"re(name="([^"]*)")re"), kStatus(R"re(status="([^"]*)")re");
-  std::string name, status, reason;
-  bool skipped = false, want_reason = false;
-  for (std::string line; std::getline(in, line);) {
-    std::smatch m;
-    if (line.find("<testcase ") != std::string::npos) {
-      name = std::regex_search(line, m, kName) ? unescapeXml(m[1]) : "?";
-      status = std::regex_search(line, m, kStatus) ? std::string(m[1]) : "";
-      skipped = want_reason = false;
-      reason.clear();
-      continue;
-    }
-    if (line.find("[  SKIPPED ]") != std::string::npos) skipped = true;
-    if (want_reason && reason.empty() && !line.empty()) {
-      reason = unescapeXml(line);
-      want_reason = false;
-    }
-    if (line.ends_with(": Skipped")) want_reason = true;
-    if (line.find("</testcase>") != std::string::npos) {
-      if (status == "fail") {
-        s.failed.push_back(name);
-      } else if (skipped || status == "notrun" || status == "disabled") {
-        s.skipped.emplace_back(name, reason.empty() ? "(no reason given)" : reason);
-      } else {
-        ++s.passed;
-      }
-    }
+  std::stringstream text;
+  text << in.rdbuf();
+  report::TestResults results;
+  try {
+    results = report::parseJunit(text.str(), junit.string());
+  } catch (const report::ReportError& e) {
+    fmt::print("summary: {}\n", e.what());
+    return;
   }
-  return s;
+  std::size_t passed = 0, failed = 0, skipped = 0;
+  for (const auto& t : results.tests) {
+    if (t.status == report::TestStatus::kPassed) ++passed;
+    if (t.status == report::TestStatus::kFailed) ++failed;
+    if (t.status == report::TestStatus::kSkipped) ++skipped;
+  }
+  fmt::print("summary: {} passed, {} failed, {} skipped\n", passed, failed, skipped);
+  for (const auto& t : results.tests) {
+    if (t.status == report::TestStatus::kFailed) fmt::print("  FAILED  {}\n", t.name);
+  }
+  for (const auto& t : results.tests) {
+    if (t.status == report::TestStatus::kSkipped) fmt::print("  SKIPPED {}: {}\n", t.name, t.message);
+  }
 }
 
 int run(const RunOptions& o) {
@@ -186,14 +167,7 @@ int run(const RunOptions& o) {
                                 failures ? fmt::format(", {} failed", failures) : ""));
   });
   progress.finish(status.success() ? "ctest passed" : fmt::format("ctest {}", status.describe()));
-  try {
-    auto s = summarize(build / "e2e-junit.xml");
-    fmt::print("summary: {} passed, {} failed, {} skipped\n", s.passed, s.failed.size(), s.skipped.size());
-    for (const auto& f : s.failed) fmt::print("  FAILED  {}\n", f);
-    for (const auto& [n, why] : s.skipped) fmt::print("  SKIPPED {}: {}\n", n, why);
-  } catch (const CommandError& e) {
-    fmt::print("summary: {}\n", e.what());
-  }
+  printSummary(build / "e2e-junit.xml");
   fmt::print("  JUnit: {}\n  ctest output: {}\n", (build / "e2e-junit.xml").string(), log.string());
   return status.success() ? 0 : kExitFailed;
 }
