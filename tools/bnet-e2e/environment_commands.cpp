@@ -25,6 +25,7 @@
 #include "framework/wait/eventually.hpp"
 #include "tools/bnet-e2e/commands.hpp"
 #include "tools/bnet-e2e/progress.hpp"
+#include "tools/bnet-e2e/running_environment.hpp"
 
 extern char** environ;
 
@@ -44,11 +45,6 @@ struct EnvOptions {
 const Environment& selectEnvironment(const EnvOptions& o) {
   if (!o.env.empty()) ::setenv("BNET_E2E_ENV", o.env.c_str(), 1);
   return Environment::current();
-}
-
-fs::path stateDir() {
-  const char* dir = std::getenv("BNET_E2E_STATE_DIR");
-  return dir && *dir ? fs::path(dir) : fs::path("/tmp/bnet-e2e-state");
 }
 
 fs::path statePath(const EnvOptions& o, const std::string& env_name) {

@@ -15,6 +15,11 @@ namespace bnet::cli {
 
 namespace fs = std::filesystem;
 
+fs::path stateDir() {
+  const char* dir = std::getenv("BNET_E2E_STATE_DIR");
+  return dir && *dir ? fs::path(dir) : fs::path("/tmp/bnet-e2e-state");
+}
+
 fs::path stateFileFor(const std::string& state_option, const std::string& env_option) {
   if (!state_option.empty()) return fs::absolute(state_option);
   if (const char* s = std::getenv("BNET_E2E_STATE"); s && *s) return fs::absolute(s);
@@ -31,8 +36,7 @@ fs::path stateFileFor(const std::string& state_option, const std::string& env_op
       throw CommandError(kExitBadInput, fmt::format("--env {}: {}", env, e.what()));
     }
   }
-  const char* dir = std::getenv("BNET_E2E_STATE_DIR");
-  return (dir && *dir ? fs::path(dir) : fs::path("/tmp/bnet-e2e-state")) / fmt::format("env-{}.json", name);
+  return stateDir() / fmt::format("env-{}.json", name);
 }
 
 RunningEnvironment findRunningEnvironment(const std::string& state_option, const std::string& env_option) {

@@ -14,6 +14,9 @@ struct RunningEnvironment {
   TestbedState state;
 };
 
+// Where `up` keeps the state files by default: $BNET_E2E_STATE_DIR, else /tmp/bnet-e2e-state.
+std::filesystem::path stateDir();
+
 // The state file: state_option, else $BNET_E2E_STATE, else
 // ${BNET_E2E_STATE_DIR:-/tmp/bnet-e2e-state}/env-<name>.json with the name from env_option,
 // $BNET_E2E_ENV or "local" (a path is loaded to read its name). Reads nothing else.
