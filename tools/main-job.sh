@@ -17,12 +17,9 @@ status=0
 # E2eEnvironment.Down takes it down last, even when tests fail.
 ctest -L e2e --output-on-failure --no-tests=error \
   --output-junit "$build_dir/e2e-junit.xml" "$@" || status=$?
-"$here/e2e-summary.sh" "$build_dir/e2e-junit.xml" || true
-# The run folder keeps its own results, and its report (bnet-e2e report; see its README).
+# The summary; the run folder keeps its own results and its report.
+"$here/finish-run.sh" "$build_dir" "$build_dir/e2e-junit.xml" "main job"
 run_dir=$BNET_E2E_ARTIFACTS/$BNET_E2E_RUN_ID
-mkdir -p "$run_dir"
-[ -f "$build_dir/e2e-junit.xml" ] && cp "$build_dir/e2e-junit.xml" "$run_dir/junit.xml"
-"$build_dir/bin/bnet-e2e" report "$run_dir" || echo "main job: the report could not be made" >&2
 echo "main job: environment $BNET_E2E_ENV"
 echo "  JUnit:     $run_dir/junit.xml"
 echo "  artifacts: $run_dir/"

@@ -14,9 +14,5 @@ cd "$build_dir"
 status=0
 ctest -L 'unit|integration' -j"$(nproc)" --output-on-failure --no-tests=error \
   --output-junit "$build_dir/self-test-junit.xml" "$@" || status=$?
-"$here/e2e-summary.sh" "$build_dir/self-test-junit.xml" || true
-run_dir=$BNET_E2E_ARTIFACTS/$BNET_E2E_RUN_ID
-mkdir -p "$run_dir"
-[ -f "$build_dir/self-test-junit.xml" ] && cp "$build_dir/self-test-junit.xml" "$run_dir/junit.xml"
-"$build_dir/bin/bnet-e2e" report "$run_dir" || echo "self-test: the report could not be made" >&2
+"$here/finish-run.sh" "$build_dir" "$build_dir/self-test-junit.xml" self-test
 exit $status
