@@ -18,21 +18,8 @@ if [ ! -f "$build_dir/build.ninja" ]; then
   cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DBNET_E2E_SANITIZE=address,undefined -DBNET_E2E_BUILD_BENCH=OFF
 fi
-# BNET_E2E_BUILD_BUDGET (seconds, optional): a build that does not finish in time ends the job
-# with exit code 75 (deferred) instead of running anything; ccache keeps every object compiled so
-# far, so the next run continues where this one stopped (.ci/run uses this to stay in its limit).
-if [ -n "${BNET_E2E_BUILD_BUDGET:-}" ]; then
-  build_status=0
-  timeout --foreground "$BNET_E2E_BUILD_BUDGET" cmake --build "$build_dir" -j"$(nproc)" || build_status=$?
-  if [ "$build_status" = 124 ]; then
-    echo "sanitize: DEFERRED: the build did not finish within its budget of $BNET_E2E_BUILD_BUDGET s" \
-         "(ccache keeps what was compiled; the next run continues)"
-    exit 75
-  fi
-  [ "$build_status" = 0 ] || exit "$build_status"
-else
-  cmake --build "$build_dir" -j"$(nproc)"
-fi
+# Within $BNET_E2E_BUILD_BUDGET when set: exit 75 (deferred) when the build runs out of it.
+"$here/budgeted-build.sh" sanitize cmake --build "$build_dir" -j"$(nproc)"
 built=$(date +%s)
 echo "sanitize: built in $(( built - start )) s"
 
