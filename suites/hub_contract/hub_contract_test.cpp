@@ -40,7 +40,7 @@ class HubContract : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     auto config = BuilderHubConfig::fromEnvironment();
-    if (auto reason = BuilderHub::skipReason(config)) {
+    if (auto reason = BuilderHub::unavailableReason(config)) {
       skip_reason_ = *reason;
       return;
     }
