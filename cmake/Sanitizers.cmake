@@ -3,9 +3,16 @@
 # Every target this project compiles gets the flags (the third-party libraries are Debian's
 # prebuilt packages and stay uninstrumented; header-only ones are compiled into our objects).
 # UBSan findings are made fatal (-fno-sanitize-recover), so a report fails the test.
-# .ci/sanitize.sh builds build-asan with this; .ci/fuzz.sh uses BNET_E2E_FUZZ below.
+# CI builds one tree with -DCMAKE_CXX_COMPILER=clang++ -DBNET_E2E_FUZZ=ON (.ci/env.sh): ASan + UBSan
+# + libFuzzer coverage for the tests, the tools (the twin's builder stand-in too) and the fuzzers.
 set(BNET_E2E_SANITIZE "" CACHE STRING "Comma-separated sanitizers for the project's targets (e.g. address,undefined)")
+option(BNET_E2E_LINE_TABLES_ONLY "Debug info reduced to line tables (-g1): enough for symbolized sanitizer reports, much less to compile, cache and link (the CI build)" OFF)
 option(BNET_E2E_FUZZ "Build the libFuzzer targets under tests/fuzz (needs clang; implies address,undefined)" OFF)
+
+if(BNET_E2E_LINE_TABLES_ONLY)
+  # After CMAKE_CXX_FLAGS_<CONFIG>'s -g on the command line, so this one wins.
+  add_compile_options(-g1)
+endif()
 
 if(BNET_E2E_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
