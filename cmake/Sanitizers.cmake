@@ -22,9 +22,19 @@ if(BNET_E2E_FUZZ)
   if(BNET_E2E_SANITIZE STREQUAL "")
     set(BNET_E2E_SANITIZE "address,undefined" CACHE STRING "" FORCE)
   endif()
-  # Coverage instrumentation for every object; only the fuzz targets link libFuzzer's main.
+  # Coverage instrumentation for the code the fuzzers reach (framework, fixtures, tools); the
+  # top-level CMakeLists drops it for tests/ and suites/ (bnet_e2e_without_fuzz_coverage), and
+  # tests/fuzz puts it on its targets. Only the fuzz targets link libFuzzer's main.
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
+
+# Drops the fuzzers' coverage instrumentation from the calling directory and those it adds
+# after the call: code no fuzzer reaches compiles and runs without it.
+function(bnet_e2e_without_fuzz_coverage)
+  get_directory_property(opts COMPILE_OPTIONS)
+  list(REMOVE_ITEM opts -fsanitize=fuzzer-no-link)
+  set_directory_properties(PROPERTIES COMPILE_OPTIONS "${opts}")
+endfunction()
 
 if(NOT BNET_E2E_SANITIZE STREQUAL "")
   string(REPLACE "," ";" bnet_sanitizers "${BNET_E2E_SANITIZE}")
