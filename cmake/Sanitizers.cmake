@@ -3,9 +3,16 @@
 # Every target this project compiles gets the flags (the third-party libraries are Debian's
 # prebuilt packages and stay uninstrumented; header-only ones are compiled into our objects).
 # UBSan findings are made fatal (-fno-sanitize-recover), so a report fails the test.
-# .ci/sanitize.sh builds build-asan with this; .ci/fuzz.sh uses BNET_E2E_FUZZ below.
+# CI builds one tree with -DCMAKE_CXX_COMPILER=clang++ -DBNET_E2E_FUZZ=ON (.ci/env.sh): ASan + UBSan
+# + libFuzzer coverage for the tests, the tools (the twin's builder stand-in too) and the fuzzers.
 set(BNET_E2E_SANITIZE "" CACHE STRING "Comma-separated sanitizers for the project's targets (e.g. address,undefined)")
+option(BNET_E2E_LINE_TABLES_ONLY "Debug info reduced to line tables (-g1): enough for symbolized sanitizer reports, much less to compile, cache and link (the CI build)" OFF)
 option(BNET_E2E_FUZZ "Build the libFuzzer targets under tests/fuzz (needs clang; implies address,undefined)" OFF)
+
+if(BNET_E2E_LINE_TABLES_ONLY)
+  # After CMAKE_CXX_FLAGS_<CONFIG>'s -g on the command line, so this one wins.
+  add_compile_options(-g1)
+endif()
 
 if(BNET_E2E_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
@@ -15,9 +22,19 @@ if(BNET_E2E_FUZZ)
   if(BNET_E2E_SANITIZE STREQUAL "")
     set(BNET_E2E_SANITIZE "address,undefined" CACHE STRING "" FORCE)
   endif()
-  # Coverage instrumentation for every object; only the fuzz targets link libFuzzer's main.
+  # Coverage instrumentation for the code the fuzzers reach (framework, fixtures, tools); the
+  # top-level CMakeLists drops it for tests/ and suites/ (bnet_e2e_without_fuzz_coverage), and
+  # tests/fuzz puts it on its targets. Only the fuzz targets link libFuzzer's main.
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
+
+# Drops the fuzzers' coverage instrumentation from the calling directory and those it adds
+# after the call: code no fuzzer reaches compiles and runs without it.
+function(bnet_e2e_without_fuzz_coverage)
+  get_directory_property(opts COMPILE_OPTIONS)
+  list(REMOVE_ITEM opts -fsanitize=fuzzer-no-link)
+  set_directory_properties(PROPERTIES COMPILE_OPTIONS "${opts}")
+endfunction()
 
 if(NOT BNET_E2E_SANITIZE STREQUAL "")
   string(REPLACE "," ";" bnet_sanitizers "${BNET_E2E_SANITIZE}")

@@ -8,6 +8,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build_dir=${1:?usage: finish-run.sh BUILD_DIR JUNIT_XML WHO}
 junit=${2:?usage: finish-run.sh BUILD_DIR JUNIT_XML WHO}
 who=${3:-run}
+# Redaction first: the JUnit file and the run folder (tools/redact-run.sh).
+"$here/redact-run.sh" "$build_dir" "$junit" "$BNET_E2E_ARTIFACTS/$BNET_E2E_RUN_ID" || echo "$who: redaction failed" >&2
 "$here/e2e-summary.sh" "$junit" || true
 run_dir=$BNET_E2E_ARTIFACTS/$BNET_E2E_RUN_ID
 mkdir -p "$run_dir"

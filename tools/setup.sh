@@ -22,8 +22,8 @@ mkdir -p "$cache"
 packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git
-  # .ci/fuzz.sh: clang with libFuzzer and the sanitizer runtimes
-  clang libclang-rt-14-dev
+  # the CI build (.ci/env.sh): clang with libFuzzer and the sanitizer runtimes, lld
+  clang libclang-rt-14-dev lld-14
   # libraries
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libcurl4-openssl-dev nlohmann-json3-dev libfmt-dev libboost1.81-dev

@@ -45,6 +45,7 @@ else
   list=$(IFS=,; echo "${mine[*]}")
   ctest -L e2e -I "0,0,0,$list" --output-on-failure --no-tests=error \
     --output-junit "$run_dir/junit.xml" "$@" || status=$?
+  "$here/redact-run.sh" "$build_dir" "$run_dir" || echo "shard $index/$count: redaction failed" >&2
   "$here/e2e-summary.sh" "$run_dir/junit.xml" || true
 fi
 echo "shard $index/$count: JUnit $run_dir/junit.xml"

@@ -14,7 +14,8 @@ namespace e2e {
 //   still attributes RecordProperty to the test in OnTestEnd), and for a failed test prints
 //   the tail of each log written during the test (redacted) to `err`; a passing test's
 //   folder is pruned unless BNET_E2E_KEEP_ARTIFACTS is set;
-// - at program end it redacts the global logs.
+// - at program end it redacts the global logs and GoogleTest's XML/JSON report
+//   (--gtest_output), which the report printer wrote at the end of the iteration.
 class ArtifactsListener : public ::testing::EmptyTestEventListener {
  public:
   explicit ArtifactsListener(Artifacts& artifacts = Artifacts::instance(), std::ostream* err = nullptr);
@@ -27,8 +28,9 @@ class ArtifactsListener : public ::testing::EmptyTestEventListener {
   std::ostream* err_;  // nullptr: std::cerr
 };
 
-// Appends an ArtifactsListener on Artifacts::instance() to GoogleTest's listeners.
-// Throws std::invalid_argument when the artifacts settings are bad (see ArtifactsConfig).
+// Wraps GoogleTest's result printer so that every failure and skip message passes through the
+// redactor first, and appends an ArtifactsListener on Artifacts::instance(). Throws
+// std::invalid_argument when the artifacts settings are bad (see ArtifactsConfig).
 void installArtifactsListener();
 
 }  // namespace e2e

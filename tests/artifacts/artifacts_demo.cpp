@@ -46,6 +46,12 @@ TEST(Demo, FailsWithLogs) {
   ADD_FAILURE() << "failing on purpose, so that the listener prints the logs";
 }
 
+TEST(Demo, FailsWithTheSecretInItsAssertion) {
+  e2e::Redactor::instance().registerSecret(kSecret);
+  const std::string configured = fmt::format("password={}", kSecret);
+  EXPECT_EQ(configured, "password=expected") << "and in the message: " << kSecret;
+}
+
 TEST(Demo, PassesAndIsPruned) {
   auto log = e2e::Artifacts::instance().openLog("passing.log");
   log->line("all good");

@@ -88,6 +88,28 @@ TEST_F(ArtifactsListener, JUnitXmlLinksTheLogsOfTheTest) {
   EXPECT_FALSE(fs::exists(run() / "Demo.PassesAndIsPruned"));
 }
 
+// GoogleTest's own printer and its XML and JSON reports quote an assertion's operands and
+// message: the secret in them is masked on the console and in the file (named, or in a folder).
+TEST_F(ArtifactsListener, AssertionMessagesAreRedactedOnTheConsoleAndInTheReports) {
+  const fs::path xml_path = tmp_.path() / "report.xml";
+  auto result = runDemo({"--gtest_filter=Demo.FailsWithTheSecretInItsAssertion", "--gtest_output=xml:" + xml_path.string()});
+  ASSERT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("configured\n    Which is: \"password=[REDACTED]\""), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("and in the message: [REDACTED]"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find(kSecret), std::string::npos) << result.output;
+  const std::string xml = readFile(xml_path);
+  EXPECT_NE(xml.find("and in the message: [REDACTED]"), std::string::npos) << xml;
+  EXPECT_EQ(xml.find(kSecret), std::string::npos) << xml;
+
+  const fs::path json_dir = tmp_.path() / "json";
+  fs::create_directories(json_dir);
+  auto in_folder = runDemo({"--gtest_filter=Demo.FailsWithTheSecretInItsAssertion", "--gtest_output=json:" + json_dir.string() + "/"});
+  ASSERT_EQ(in_folder.exit_code, 1) << in_folder.output;
+  const std::string json = readFile(json_dir / "artifacts_demo.json");
+  EXPECT_NE(json.find("and in the message: [REDACTED]"), std::string::npos) << json;
+  EXPECT_EQ(json.find(kSecret), std::string::npos) << json;
+}
+
 TEST_F(ArtifactsListener, KeepsPassingTestFoldersWhenAsked) {
   fs::path xml_path = tmp_.path() / "junit.xml";
   auto result = runDemo({"--gtest_filter=Demo.PassesAndIsPruned", "--gtest_output=xml:" + xml_path.string()},

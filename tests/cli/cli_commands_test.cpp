@@ -4,11 +4,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "fixtures/common/programs.hpp"
@@ -16,6 +19,7 @@
 #include "framework/process/child_process.hpp"
 #include "framework/process/registry.hpp"
 #include "framework/wait/eventually.hpp"
+#include "tests/support/files.hpp"
 
 namespace bnet {
 namespace {
@@ -237,17 +241,26 @@ TEST_F(CliCommands, RunRunsTheE2eTestsOrTheSuitesNamedAndSummarizes) {
   const auto build = dir_ / "build";
   write(build / "CTestTestfile.cmake", R"(add_test(Fake.Passes "/bin/sh" "-c" "echo ok")
 set_tests_properties(Fake.Passes PROPERTIES LABELS "e2e;boot-sequence;staging-safe")
-add_test(Fake.Fails "/bin/sh" "-c" "echo it broke; exit 1")
+add_test(Fake.Fails "/bin/sh" "-c" "echo it broke with $BNET_E2E_LOCAL_HUB_PASSWORD; exit 1")
 set_tests_properties(Fake.Fails PROPERTIES LABELS "e2e;relay-bids;mutating")
 add_test(Fake.Skips "/bin/sh" "-c" "echo '[  SKIPPED ] no KVM here'")
 set_tests_properties(Fake.Skips PROPERTIES LABELS "e2e;orderflow" SKIP_REGULAR_EXPRESSION "\[  SKIPPED \]")
 add_test(Fake.Unit "/bin/sh" "-c" "exit 1")
 set_tests_properties(Fake.Unit PROPERTIES LABELS "unit")
 )");
-  const std::map<std::string, std::string> env = {{"BNET_E2E_BINARY_DIR", build.string()}};
+  // The environment's secret, printed by a test: ctest's JUnit and log keep it masked.
+  const std::string password = "planted-run-password-0c7e4b19d2";
+  const std::map<std::string, std::string> env = {
+      {"BNET_E2E_BINARY_DIR", build.string()}, {"BNET_E2E_ENV", "local"}, {"BNET_E2E_LOCAL_HUB_PASSWORD", password}};
 
   auto all = run({"run"}, env);
   EXPECT_EQ(all.status.describe(), "exited with code 1") << all.output;
+  EXPECT_THAT(all.output, HasSubstr("run: redacted " + (build / "e2e-junit.xml").string() + ": 1 text file(s), 1 rewritten"));
+  for (const auto& file : {build / "e2e-junit.xml", build / "e2e-run.log", build / "Testing" / "Temporary" / "LastTest.log"}) {
+    const std::string text = e2e::testing::readFile(file);
+    EXPECT_THAT(text, HasSubstr("it broke with [REDACTED]")) << file;
+    EXPECT_THAT(text, Not(HasSubstr(password))) << file;
+  }
   EXPECT_THAT(all.output, HasSubstr("summary: 1 passed, 1 failed, 1 skipped"));
   EXPECT_THAT(all.output, HasSubstr("  FAILED  Fake.Fails"));
   EXPECT_THAT(all.output, HasSubstr("  SKIPPED Fake.Skips"));
@@ -291,6 +304,62 @@ TEST_F(CliCommands, AttachCommandsSayWhenNothingIsUpOrTheHostKeyIsNotPinned) {
   auto gone = run({"logs", "--state", state_file.string()});
   EXPECT_EQ(gone.status.describe(), "exited with code 1");
   EXPECT_THAT(gone.output, HasSubstr("holder (pid 1) is gone"));
+}
+
+// Secrets on the main job's path (issue 15 item 7): `down` redacts the whole run folder (a
+// holder that was killed or crashed never redacted its logs, a test that ctest's timeout
+// killed never redacted its files) and, under a runner, keeps the secrets in a 0600 file
+// beside the state for the run's last step, `bnet-e2e redact --state --forget`, which masks
+// them and the environment's in ctest's JUnit and then removes that file. Binary files are
+// left alone.
+TEST_F(CliCommands, DownRedactsTheRunFolderAndRedactMasksTheJunitThenForgets) {
+  const char* source = std::getenv("BNET_E2E_SOURCE_DIR");
+  if (source == nullptr) GTEST_SKIP() << "BNET_E2E_SOURCE_DIR is not set (ctest sets it)";
+  const std::string secret = "planted-testbed-secret-5d1e9c0b7a";
+  const std::string password = "planted-env-password-a8c3e1f04b";
+  // BNET_E2E_RUN_ID: under a runner, whose last step takes the kept secrets.
+  const std::map<std::string, std::string> env = {
+      {"BNET_E2E_LOCAL_HUB_PASSWORD", password}, {"BNET_E2E_ENV", "local"}, {"BNET_E2E_RUN_ID", "run-1"}};
+  const fs::path run_dir = dir_ / "runs" / "run-1";
+  TestbedState s;
+  s.environment = (fs::path(source) / "environments" / "local.json").string();
+  s.holder_pid = 0;  // the holder is gone without having redacted
+  s.artifact_dir = run_dir / "testbed";
+  s.secrets = {secret};
+  write(s.artifact_dir / "builder" / "console.log", "key " + secret + "\n");
+  write(s.artifact_dir / "hub" / "hub-standin.log", "admin password " + password + "\n");
+  write(run_dir / "Suite.KilledByTimeout" / "chatty-client.log", "secret is " + secret + "\n");
+  const std::string disk = std::string("LUKS\xba\xbe\0\x02", 8) + secret;
+  write(s.artifact_dir / "builder" / "persistent.raw", disk);
+  const fs::path state = dir_ / "e2e-state" / "environment.json";
+  s.write(state);
+  fs::path redaction = state;
+  redaction += ".redact";
+
+  auto down = run({"down", "--state", state.string()}, env);
+  EXPECT_TRUE(down.status.success()) << down.output;
+  EXPECT_THAT(down.output, HasSubstr("down: redacted " + run_dir.string() + ": 3 text file(s), 3 rewritten, 1 binary left alone"));
+  EXPECT_EQ(e2e::testing::readFile(s.artifact_dir / "builder" / "console.log"), "key [REDACTED]\n");
+  EXPECT_EQ(e2e::testing::readFile(s.artifact_dir / "hub" / "hub-standin.log"), "admin password [REDACTED]\n");
+  EXPECT_EQ(e2e::testing::readFile(run_dir / "Suite.KilledByTimeout" / "chatty-client.log"), "secret is [REDACTED]\n");
+  EXPECT_EQ(e2e::testing::readFile(s.artifact_dir / "builder" / "persistent.raw"), disk) << "a disk image is not text";
+  EXPECT_FALSE(fs::exists(state));
+  struct stat st{};
+  ASSERT_EQ(::stat(redaction.c_str(), &st), 0) << "down keeps the secrets for the run's last step";
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  // ctest writes its JUnit after down: the run's last step masks both kinds of secret there.
+  const fs::path junit = dir_ / "e2e-junit.xml";
+  write(junit, "<testsuite><system-out>" + secret + " and " + password + "</system-out></testsuite>\n");
+  auto redact = run({"redact", "--forget", "--state", state.string(), junit.string()}, env);
+  EXPECT_TRUE(redact.status.success()) << redact.output;
+  EXPECT_EQ(e2e::testing::readFile(junit), "<testsuite><system-out>[REDACTED] and [REDACTED]</system-out></testsuite>\n");
+  EXPECT_THAT(redact.output, HasSubstr("redact: redacted " + junit.string() + ": 1 text file(s), 1 rewritten"));
+  EXPECT_FALSE(fs::exists(redaction)) << "--forget removes the kept secrets";
+  for (const auto* output : {&down.output, &redact.output}) {
+    EXPECT_THAT(*output, Not(HasSubstr(secret)));
+    EXPECT_THAT(*output, Not(HasSubstr(password)));
+  }
 }
 
 }  // namespace

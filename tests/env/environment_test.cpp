@@ -69,10 +69,12 @@ TEST(EnvironmentFiles, PlaygroundLoadsWithThePlaygroundPorts) {
   Environment env = Environment::load(kEnvDir / "playground.json", vars({}), redactor);
   EXPECT_EQ(env.l1.mode, bnet::L1Mode::kPlayground);
   EXPECT_EQ(env.l1.chain_id, 1337);
+  EXPECT_EQ(env.l1.recipe, "l1");
+  EXPECT_EQ(env.l1.playground_program, "builder-playground");
+  // `start l1` runs no hub: the pinned compose is started (no URLs to attach to).
   EXPECT_EQ(env.hub.mode, bnet::HubMode::kCompose);
-  EXPECT_EQ(env.hub.builder_url, "http://127.0.0.1:8888");
-  EXPECT_EQ(env.hub.admin_url, "http://127.0.0.1:8081");
-  EXPECT_EQ(env.hub.internal_url, "http://127.0.0.1:8082");
+  EXPECT_EQ(env.hub.builder_url, "");
+  EXPECT_EQ(env.hub.admin_url, "");
   EXPECT_EQ(env.vm.mode, bnet::VmMode::kImage);
   EXPECT_EQ(env.vm.ssh_port, 2222);
   EXPECT_EQ(env.vm.operator_api_url, "https://127.0.0.1:13535");
@@ -81,6 +83,37 @@ TEST(EnvironmentFiles, PlaygroundLoadsWithThePlaygroundPorts) {
   EXPECT_EQ(env.vm.https_url, "https://127.0.0.1:10443");
   EXPECT_EQ(env.expect.extra_data, "Playground VM Builder ⚡🤖");
   EXPECT_EQ(env.expect.instance_name, "playground-vm-builder");
+}
+
+TEST(EnvironmentFiles, PlaygroundBuildernetRunsTheMkosiRecipe) {
+  e2e::Redactor redactor;
+  Environment env = Environment::load(kEnvDir / "playground-buildernet.json",
+                                      vars({{"BNET_E2E_PLAYGROUND", "/opt/bp"}, {"BNET_E2E_PLAYGROUND_VM_MIB", "4096"}}), redactor);
+  EXPECT_EQ(env.l1.mode, bnet::L1Mode::kPlayground);
+  EXPECT_EQ(env.l1.recipe, "buildernet/mkosi");
+  EXPECT_TRUE(env.l1.recipe_flags.empty());
+  EXPECT_TRUE(env.l1.detached);
+  EXPECT_EQ(env.l1.playground_program, "/opt/bp");
+  EXPECT_EQ(env.vm.mode, bnet::VmMode::kAttach);
+  EXPECT_EQ(env.vm.memory_mib, 4096);
+  EXPECT_EQ(env.vm.cpus, 8);
+  EXPECT_EQ(env.expect.instance_name, "playground-vm-builder");
+}
+
+TEST(EnvironmentFiles, AnEmptyRecipeIsAnErrorNamingTheKey) {
+  e2e::Redactor redactor;
+  std::string message;
+  std::ifstream in(kEnvDir / "playground.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto at = text.find(R"("recipe": "l1")");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 14, R"("recipe": "")");
+  try {
+    Environment::fromText(text, "x.json", vars({}), redactor);
+  } catch (const std::exception& e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find("/l1/recipe"), std::string::npos) << message;
 }
 
 TEST(EnvironmentFiles, StagingLoadsFromVariables) {
@@ -210,7 +243,7 @@ TEST(EnvSelection, NamesResolveInTheEnvironmentsDir) {
   EXPECT_EQ(e2e::resolveEnvironmentPath(custom.string()), custom);
   std::string message = errorOf([] { e2e::resolveEnvironmentPath("nosuchenv"); });
   EXPECT_NE(message.find("environment 'nosuchenv' not found"), std::string::npos) << message;
-  EXPECT_NE(message.find("local, playground, staging"), std::string::npos) << message;
+  EXPECT_NE(message.find("local, playground, playground-buildernet, staging"), std::string::npos) << message;
   EXPECT_NE(errorOf([] { e2e::resolveEnvironmentPath("missing/file.json"); }).find("missing/file.json does not exist"),
             std::string::npos);
 }

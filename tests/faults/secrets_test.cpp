@@ -1,6 +1,8 @@
-// Secrets (issue #10 item 4): values planted into a real run (a twin VM booted through the
-// local devnet and hub, the staging environment's token) appear nowhere the run leaves: not
-// in any file under its artifacts folder, not in its output, not in its JUnit XML.
+// Secrets (issue #10 item 4, issue 15 item 7): values planted into a real run appear nowhere
+// the run leaves: not in any file under its artifacts folder, not in its output, not in its
+// JUnit XML. Two runs: a GoogleTest child that boots its own twin VM, and the main job's own
+// path (`bnet-e2e up`, tests attaching under ctest, `bnet-e2e down`, the finish step, the
+// report).
 #include <sys/stat.h>
 
 #include <gmock/gmock.h>
@@ -11,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -167,6 +170,130 @@ TEST(Secrets, PlantedValuesAppearNowhereARunLeaves) {
   // token to its log (masked there now).
   EXPECT_THAT(said, HasSubstr("[ ARTIFACTS ]"));
   EXPECT_THAT(said, HasSubstr("token is "));
+  EXPECT_TRUE(nothingLeftRunning());
+}
+
+
+// Every file under root, scanned; returns how many.
+int scanTree(const fs::path& root, const std::vector<Form>& forms, std::vector<std::string>& hits) {
+  int files = 0;
+  std::error_code ec;
+  if (!fs::exists(root, ec)) return 0;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (entry.is_symlink() || !entry.is_regular_file()) continue;
+    scan(entry.path().string(), readFile(entry.path()), forms, hits);
+    ++files;
+  }
+  return files;
+}
+
+// The main job's path (tools/main-job.sh): ctest brings the environment up (bnet-e2e up, the
+// holder), runs tests that attach to it (a real suite; a child that fails with a secret in its
+// assertion and in a child's log; a child that ctest's timeout kills, so that it never
+// redacts), brings it down, writes its JUnit; then the finish step (tools/finish-run.sh:
+// redaction, the summary, junit.xml and the report).
+TEST(Secrets, PlantedValuesAppearNowhereTheMainJobLeaves) {
+  bnet::BuilderVmConfig probe;
+  if (auto why = bnet::BuilderVm::unavailableReason(probe)) GTEST_SKIP() << *why;
+  std::string why;
+  if (!bnet::findTwinImage(why)) GTEST_SKIP() << why;
+  if (auto reason = bnet::L1Devnet::unavailableReason({})) GTEST_SKIP() << *reason;
+  auto ctest = findProgram("ctest");
+  if (!ctest) GTEST_SKIP() << "ctest is not on PATH";
+
+  TempDir dir("bnet-e2e-faults-main-job-secrets");
+  // A build folder as the finish step sees it: bin/bnet-e2e, e2e-state/, the ctest file.
+  const fs::path build = dir.path() / "build";
+  const fs::path state = build / "e2e-state" / "environment.json";
+  const fs::path artifacts = dir.path() / "artifacts";
+  const fs::path run_dir = artifacts / "main-job";
+  const fs::path secrets_file = dir.path() / "testbed-secrets.json";
+  fs::create_directories(build / "bin");
+  fs::create_directories(state.parent_path());
+  fs::create_symlink(BNET_E2E_PROGRAM, build / "bin" / "bnet-e2e");
+  const std::string hub_password = "planted-main-job-hub-Pw-4e8d2b7a91";
+  const std::map<std::string, std::string> env = {{"BNET_E2E_ARTIFACTS", artifacts.string()},
+                                                  {"BNET_E2E_RUN_ID", "main-job"},
+                                                  {"BNET_E2E_ENV", "local"},
+                                                  {"BNET_E2E_STATE_DIR", (dir.path() / "state").string()},
+                                                  {"BNET_E2E_LOCAL_HUB_PASSWORD", hub_password},
+                                                  {"BNET_FAULTS_SECRETS_OUT", secrets_file.string()}};
+  auto quote = [](const fs::path& p) { return "[==[" + p.string() + "]==]"; };
+  {
+    std::ofstream tests(build / "CTestTestfile.cmake");
+    tests << fmt::format("add_test(E2eEnvironment.Up {} up --state {})\n", quote(BNET_E2E_PROGRAM), quote(state))
+          << "set_tests_properties(E2eEnvironment.Up PROPERTIES FIXTURES_SETUP e2e_env TIMEOUT 1500)\n"
+          << fmt::format("add_test(ConfigDownload {} --gtest_filter=ConfigDownload.ConfigurationWasFetchedOnceAndRendered)\n",
+                         quote(CONFIG_DOWNLOAD_SUITE))
+          << fmt::format("add_test(MainJobChild.Fails {} --gtest_filter=MainJobChild.Fails*)\n", quote(FAULTS_MAIN_JOB_CHILD))
+          << fmt::format("add_test(MainJobChild.Killed {} --gtest_filter=MainJobChild.Killed*)\n", quote(FAULTS_MAIN_JOB_CHILD))
+          << "set_tests_properties(ConfigDownload MainJobChild.Fails MainJobChild.Killed PROPERTIES FIXTURES_REQUIRED e2e_env "
+          << fmt::format("ENVIRONMENT BNET_E2E_STATE={} TIMEOUT 600)\n", state.string())
+          << "set_tests_properties(MainJobChild.Killed PROPERTIES TIMEOUT 60)\n"
+          << fmt::format("add_test(E2eEnvironment.Down {} down --state {})\n", quote(BNET_E2E_PROGRAM), quote(state))
+          << "set_tests_properties(E2eEnvironment.Down PROPERTIES FIXTURES_CLEANUP e2e_env TIMEOUT 300)\n";
+  }
+  const fs::path junit = build / "e2e-junit.xml";
+  auto ran = runCommand({.name = "ctest",
+                         .executable = *ctest,
+                         .args = {"--test-dir", build.string(), "--output-on-failure", "--output-junit", junit.string()},
+                         .env = env,
+                         .unset_env = {"BNET_E2E_STATE"},
+                         .log_path = dir.path() / "ctest-output.txt"},
+                        Deadline::after(1400s));
+  const std::string said = quoted(ran.output);
+  ASSERT_FALSE(ran.status.success()) << "the children fail on purpose:\n" << said;
+  ASSERT_THAT(said, ::testing::ContainsRegex("E2eEnvironment.Up \\.+ +Passed")) << said;
+  ASSERT_THAT(said, ::testing::ContainsRegex("ConfigDownload \\.+")) << "the suite ran attached:\n" << said;
+  ASSERT_THAT(said, ::testing::ContainsRegex("MainJobChild.Fails \\.+\\*+Failed")) << said;
+  ASSERT_THAT(said, ::testing::ContainsRegex("MainJobChild.Killed \\.+\\*+Timeout")) << said;
+  ASSERT_THAT(said, ::testing::ContainsRegex("E2eEnvironment.Down \\.+ +Passed")) << said;
+  EXPECT_THAT(said, HasSubstr("[REDACTED]")) << "the failure message quoted the secret, masked";
+  ASSERT_TRUE(fs::exists(secrets_file)) << "the child did not export the testbed's secrets";
+
+  std::vector<Form> forms = formsOf("hub admin password", hub_password);
+  int testbed_secrets = 0;
+  for (const auto& value : nlohmann::json::parse(readFile(secrets_file))) {
+    auto f = formsOf(fmt::format("testbed secret {}", testbed_secrets++), value.get<std::string>());
+    forms.insert(forms.end(), f.begin(), f.end());
+  }
+  ASSERT_GE(testbed_secrets, 5) << "disk key, coinbase and relay keys, the configuration, the hub password";
+  RecordProperty("secret_forms_checked", std::to_string(forms.size()));
+
+  // Before the finish step: the holder redacted its logs at down, and down the files of the
+  // test that ctest killed.
+  std::vector<std::string> hits;
+  const int files_after_down = scanTree(run_dir, forms, hits);
+  EXPECT_TRUE(hits.empty()) << "after `bnet-e2e down`:\n" << ::testing::PrintToString(hits);
+  EXPECT_GE(files_after_down, 10) << "the run left too little to be a meaningful scan";
+  // What down keeps for the finish step (the state is gone by then), and what it takes away.
+  fs::path redaction = state;
+  redaction += ".redact";
+  struct stat st{};
+  ASSERT_EQ(::stat(redaction.c_str(), &st), 0) << "down left no redaction file " << redaction;
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  auto finish = runCommand({.name = "finish-run",
+                            .executable = fs::path(BNET_E2E_SOURCE_ROOT) / "tools" / "finish-run.sh",
+                            .args = {build.string(), junit.string(), "main job"},
+                            .env = env,
+                            .log_path = dir.path() / "finish-output.txt"},
+                           Deadline::after(300s));
+  EXPECT_TRUE(finish.status.success()) << finish.output;
+  EXPECT_THAT(finish.output, HasSubstr("redact: redacted")) << finish.output;
+  EXPECT_TRUE(fs::exists(run_dir / "junit.xml"));
+  EXPECT_TRUE(fs::exists(run_dir / "report.html")) << finish.output;
+
+  hits.clear();
+  const int files = scanTree(run_dir, forms, hits) + scanTree(build, forms, hits) + scanTree(dir.path() / "state", forms, hits);
+  scan("ctest's output", ran.output, forms, hits);
+  scan("the finish step's output", finish.output, forms, hits);
+  RecordProperty("files_scanned", std::to_string(files));
+  std::cout << fmt::format("scanned {} files, ctest's output ({} bytes) and the finish step's ({} bytes) for {} forms\n",
+                           files, ran.output.size(), finish.output.size(), forms.size());
+  EXPECT_TRUE(hits.empty()) << "planted secrets found:\n" << ::testing::PrintToString(hits);
+  EXPECT_FALSE(fs::exists(state)) << "down removed the state";
+  EXPECT_FALSE(fs::exists(redaction)) << "the finish step removed the redaction file";
   EXPECT_TRUE(nothingLeftRunning());
 }
 

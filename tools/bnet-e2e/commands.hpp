@@ -43,6 +43,8 @@ void addImageCommand(CLI::App& app);
 // `bnet-e2e run [SUITE...] [--env NAME] [-- CTEST_ARGS...]`; main hands over what follows
 // `--` (run_command.cpp).
 void addRunCommand(CLI::App& app, std::vector<std::string> ctest_args);
+// `bnet-e2e redact PATH... [--state FILE]... [--env NAME] [--forget]` (redact_command.cpp).
+void addRedactCommand(CLI::App& app);
 // `bnet-e2e report RUN_DIR [--compare PREV_RUN_DIR] [-o FILE]` (report_command.cpp).
 void addReportCommand(CLI::App& app);
 

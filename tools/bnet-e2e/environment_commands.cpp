@@ -19,6 +19,7 @@
 #include "fixtures/testbed/testbed.hpp"
 #include "framework/artifacts/artifacts.hpp"
 #include "framework/env/selection.hpp"
+#include "framework/fs/fs.hpp"
 #include "framework/http/http_client.hpp"
 #include "framework/process/registry.hpp"
 #include "framework/qemu/console_reader.hpp"
@@ -156,24 +157,27 @@ int hold(const EnvOptions& o) {
   }
   const auto& env = *selected;
   auto file = statePath(o, env.name);
+  const fs::path artifact_dir = e2e::Artifacts::instance().runDir() / testbedFolder(file);
   std::unique_ptr<Testbed> testbed;
   TestbedState state;
   try {
-    testbed = Testbed::launch(env, e2e::Artifacts::instance().runDir() / testbedFolder(file));
+    testbed = Testbed::launch(env, artifact_dir);
     state = testbed->state();
   } catch (const TestbedUnavailable& e) {
     state.environment = env.file.string();
     state.unavailable = e.what();
     state.write(file);
     fmt::print(stderr, "bnet-e2e hold: {} cannot run here: {}\n", env.name, e.what());
+    redactAndReport({artifact_dir}, "bnet-e2e hold");
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "bnet-e2e hold: starting {} failed: {}\n", env.name, e.what());
+    redactAndReport({artifact_dir}, "bnet-e2e hold");
     return kExitFailed;
   }
   state.holder_pid = ::getpid();
   state.holder_start_ticks = e2e::processStartTicks(::getpid());
-  state.artifact_dir = e2e::Artifacts::instance().runDir() / testbedFolder(file);
+  state.artifact_dir = artifact_dir;
   if (const char* log = std::getenv("BNET_E2E_HOLDER_LOG"); log && *log) state.holder_log = log;
   state.write(file);
   fmt::print("bnet-e2e hold: {} is up; state {}\n", env.name, file.string());
@@ -185,6 +189,9 @@ int hold(const EnvOptions& o) {
   std::error_code ec;
   fs::remove(file, ec);
   testbed->stop();
+  // Every log it owns (console, QEMU, swtpm, devnet, hub, gateway, its own), now that their
+  // writers have stopped: the Redactor knows the environment's and the builder's secrets.
+  redactAndReport({artifact_dir}, "bnet-e2e hold");
   return 0;
 }
 
@@ -213,6 +220,7 @@ int up(const EnvOptions& o) {
     }
     fs::remove(file, ec);  // a crashed holder's file (its processes are reaped below)
   }
+  fs::remove(redactionFileFor(file), ec);  // what an earlier run's last step did not take
   e2e::ProcessRegistry::reap();
   auto log = e2e::Artifacts::instance().runDir() / testbedFolder(file) / "holder.log";
   fs::create_directories(log.parent_path());
@@ -286,6 +294,13 @@ int up(const EnvOptions& o) {
   return 0;
 }
 
+// What the run's last step needs of a state that is going away: its environment file and
+// its secrets (mode 0600, outside the artifacts).
+void writeRedactionFile(const fs::path& state_file, const TestbedState& state) {
+  nlohmann::json j{{"environment", state.environment}, {"secrets", state.secrets}};
+  e2e::writeFileAtomic(redactionFileFor(state_file), j.dump() + "\n", fs::perms::owner_read | fs::perms::owner_write);
+}
+
 int down(const EnvOptions& o) {
   std::vector<fs::path> files;
   if (o.all) {
@@ -325,6 +340,20 @@ int down(const EnvOptions& o) {
         progress.finish(fmt::format("{}; killing it", e.what()));
         ::kill(state.holder_pid, SIGKILL);
       }
+    }
+    if (state.unavailable.empty() && !state.artifact_dir.empty()) {
+      // The holder redacts its logs when it stops, but not when it was killed or crashed, and
+      // a test process killed by a ctest timeout never redacted its own: redact the whole run
+      // folder. Under a runner (BNET_E2E_RUN_ID set: main-job.sh, `bnet-e2e run`) its last
+      // step gets the secrets from the redaction file, for what is written after this
+      // (ctest's JUnit), and removes it.
+      for (const auto& note : registerRunSecrets(file)) fmt::print("down: {}\n", note);
+      if (const char* run_id = std::getenv("BNET_E2E_RUN_ID"); run_id && *run_id) writeRedactionFile(file, state);
+      // The run folder is the one holding the testbed's ("testbed", "testbed-<stem>").
+      const fs::path run_folder = state.artifact_dir.parent_path();
+      const bool in_run_folder = state.artifact_dir.filename().string().starts_with("testbed") &&
+                                 run_folder.has_relative_path();
+      redactAndReport({in_run_folder ? run_folder : state.artifact_dir}, "down");
     }
     fs::remove(file, ec);
   }

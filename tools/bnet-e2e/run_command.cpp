@@ -17,6 +17,7 @@
 #include "tools/bnet-e2e/commands.hpp"
 #include "tools/bnet-e2e/progress.hpp"
 #include "tools/bnet-e2e/report/report.hpp"
+#include "tools/bnet-e2e/running_environment.hpp"
 #include "tools/bnet-e2e/step_runner.hpp"
 
 namespace bnet::cli {
@@ -167,6 +168,19 @@ int run(const RunOptions& o) {
                                 failures ? fmt::format(", {} failed", failures) : ""));
   });
   progress.finish(status.success() ? "ctest passed" : fmt::format("ctest {}", status.describe()));
+  log_out.close();
+  // ctest's JUnit and its logs hold the tests' output and are written after `down`: mask the
+  // environment's secrets and each testbed's (from the redaction file `down` left), then
+  // forget those.
+  const auto states = stateFilesIn(build / "e2e-state");
+  std::vector<std::string> notes = registerEnvironmentSecrets(o.env);
+  for (const auto& state : states) {
+    auto more = registerRunSecrets(state);
+    notes.insert(notes.end(), more.begin(), more.end());
+  }
+  for (const auto& note : notes) fmt::print("run: {}\n", note);
+  redactAndReport({build / "e2e-junit.xml", log, build / "Testing" / "Temporary"}, "run");
+  for (const auto& state : states) fs::remove(redactionFileFor(state), ec);
   printSummary(build / "e2e-junit.xml");
   fmt::print("  JUnit: {}\n  ctest output: {}\n", (build / "e2e-junit.xml").string(), log.string());
   return status.success() ? 0 : kExitFailed;

@@ -2,11 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 
 #include "fixtures/environment/environment.hpp"
+#include "framework/artifacts/redact_tree.hpp"
 #include "framework/env/selection.hpp"
+#include "framework/fs/fs.hpp"
 #include "framework/process/registry.hpp"
 #include "framework/ssh/ssh_key.hpp"
 #include "tools/bnet-e2e/commands.hpp"
@@ -37,6 +41,80 @@ fs::path stateFileFor(const std::string& state_option, const std::string& env_op
     }
   }
   return stateDir() / fmt::format("env-{}.json", name);
+}
+
+fs::path redactionFileFor(const fs::path& state_file) {
+  fs::path file = state_file;
+  file += ".redact";
+  return file;
+}
+
+std::vector<std::string> registerRunSecrets(const fs::path& state_file) {
+  std::vector<std::string> notes;
+  std::string environment;
+  std::vector<std::string> secrets;
+  std::error_code ec;
+  try {
+    if (fs::exists(state_file, ec)) {
+      auto state = TestbedState::read(state_file);
+      environment = state.environment;
+      secrets = state.secrets;
+    } else if (fs::exists(redactionFileFor(state_file), ec)) {
+      auto j = nlohmann::json::parse(e2e::readFile(redactionFileFor(state_file)));
+      environment = j.at("environment").get<std::string>();
+      secrets = j.at("secrets").get<std::vector<std::string>>();
+    } else {
+      notes.push_back(fmt::format("no state {} (nor {}): only the environment's secrets are known", state_file.string(),
+                                  redactionFileFor(state_file).filename().string()));
+    }
+  } catch (const std::exception&) {
+    // A parse error may quote the file: say where, not what.
+    notes.push_back(fmt::format("the secrets of {} could not be read", state_file.string()));
+  }
+  for (const auto& secret : secrets) e2e::Redactor::instance().registerSecret(secret);
+  if (!environment.empty()) {
+    try {
+      Environment::load(environment);  // registers its secrets
+    } catch (const std::exception& e) {
+      notes.push_back(fmt::format("environment {} not loaded: {}", environment, e.what()));
+    }
+  }
+  return notes;
+}
+
+std::vector<std::string> registerEnvironmentSecrets(const std::string& env_option) {
+  std::string env = env_option;
+  if (env.empty()) {
+    const char* e = std::getenv("BNET_E2E_ENV");
+    env = e && *e ? e : "local";
+  }
+  try {
+    Environment::load(e2e::resolveEnvironmentPath(env));  // registers its secrets
+    return {};
+  } catch (const std::exception& e) {
+    return {fmt::format("environment {} not loaded: {}", env, e.what())};
+  }
+}
+
+std::vector<fs::path> stateFilesIn(const fs::path& dir) {
+  std::set<fs::path> states;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(".json")) states.insert(entry.path());
+    if (name.ends_with(".json.redact")) states.insert(entry.path().parent_path() / name.substr(0, name.size() - 7));
+  }
+  return {states.begin(), states.end()};
+}
+
+void redactAndReport(const std::vector<fs::path>& paths, const std::string& who) {
+  for (const auto& path : paths) {
+    auto result = e2e::redactTree(path);
+    fmt::print("{}: redacted {}: {} text file(s), {} rewritten, {} binary left alone\n", who, path.string(),
+               result.text_files, result.changed, result.binary);
+    for (const auto& error : result.errors) fmt::print("{}: could not redact {}\n", who, error);
+  }
+  std::fflush(stdout);
 }
 
 RunningEnvironment findRunningEnvironment(const std::string& state_option, const std::string& env_option) {
