@@ -16,3 +16,6 @@ pkg_check_modules(YAMLCPP REQUIRED IMPORTED_TARGET yaml-cpp)
 pkg_check_modules(TINYXML2 REQUIRED IMPORTED_TARGET tinyxml2)
 find_package(CLI11 REQUIRED)
 find_package(benchmark QUIET)
+# Header-only, in the default include path: valijson (JSON Schema checks of the builder
+# configuration); found here so that a missing package fails at configure time.
+find_path(VALIJSON_INCLUDE_DIR valijson/validator.hpp REQUIRED)

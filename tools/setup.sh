@@ -27,7 +27,7 @@ packages=(
   # libraries
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libcurl4-openssl-dev nlohmann-json3-dev libfmt-dev libboost1.81-dev
-  libssh-dev libsecp256k1-dev libcrypto++-dev libcli11-dev libcpp-httplib-dev libyaml-cpp-dev libtinyxml2-dev libcpptoml-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev
+  libssh-dev libsecp256k1-dev libcrypto++-dev libcli11-dev libcpp-httplib-dev libyaml-cpp-dev libtinyxml2-dev libcpptoml-dev libvalijson-dev libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev
   # real things the tests drive
   qemu-system-x86 qemu-utils debootstrap e2fsprogs cpio zstd swtpm ovmf
   openssh-server openssh-client curl ca-certificates procps iproute2

@@ -128,8 +128,14 @@ TEST(RbuilderConfig, ChainFromAGenesisFile) {
   std::ofstream(dir / "genesis.json") << R"({"config":{"chainId":1337},"alloc":{}})";
   RbuilderConfig relative = parseRbuilderConfig("chain = \"genesis.json\"\n", dir / "config.toml");
   EXPECT_EQ(relative.chain_id, 1337u);
-  std::string error = expectError("chain = \"/nonexistent/genesis.json\"\n");
-  EXPECT_THAT(error, AllOf(HasSubstr("chain"), HasSubstr("/nonexistent/genesis.json")));
+  // An absent genesis file (the twin has no playground artifacts server) is a warning: the
+  // stand-in follows the EL's chain.
+  RbuilderConfig absent = parseRbuilderConfig("chain = \"/nonexistent/genesis.json\"\n", "c.toml");
+  EXPECT_EQ(absent.chain_id, 0u);
+  EXPECT_THAT(::testing::PrintToString(absent.warnings), HasSubstr("genesis file /nonexistent/genesis.json does not exist"));
+  std::ofstream(dir / "broken.json") << "{}";
+  std::string error = expectError(fmt::format("chain = \"{}\"\n", (dir / "broken.json").string()));
+  EXPECT_THAT(error, AllOf(HasSubstr("chain"), HasSubstr("broken.json")));
   std::filesystem::remove_all(dir);
   EXPECT_EQ(parseRbuilderConfig("chain = \"sepolia\"\n", "c.toml").chain_id, 11155111u);
 }

@@ -464,6 +464,62 @@ TEST_F(BuilderStandin, UserEndpointOverHttp) {
   EXPECT_EQ(std::string(reply, n > 0 ? static_cast<std::size_t>(n) : 0), "PONG");
 }
 
+// FlowProxy's user endpoint over HTTP (addendum §2.1): X-BuilderNet-Signature is read when
+// present, X-Flashbots-Signature only when it is absent; a bad X-BuilderNet-Signature is
+// refused even next to a valid X-Flashbots-Signature. Refusals as the real proxy answers.
+TEST_F(BuilderStandin, UserEndpointSignaturePrecedenceAndRefusalsOverHttp) {
+  startFlowProxy();
+  e2e::HttpClient client({.base_url = url(kUser)});
+  auto rawTx = [](std::uint64_t nonce) {
+    return json{{"jsonrpc", "2.0"}, {"id", 7}, {"method", "eth_sendRawTransaction"},
+                {"params", {transferTx(2, nonce, 1).rawHex()}}}.dump();
+  };
+  auto post = [&](const std::string& body, std::optional<std::string> buildernet, std::optional<std::string> flashbots) {
+    e2e::Headers headers;
+    headers.add("Content-Type", "application/json");
+    if (buildernet) headers.add("X-BuilderNet-Signature", *buildernet);
+    if (flashbots) headers.add("X-Flashbots-Signature", *flashbots);
+    return client.post("/", body, headers);
+  };
+  auto good = [&](const std::string& body) { return eth::makeSignatureHeader(userKey(), body); };
+  auto bad = [&](const std::string& body) { return eth::makeSignatureHeader(userKey(), body + " "); };
+  const std::string kInvalidSignature = R"({"id":null,"jsonrpc":"2.0","error":{"code":-32603,"message":"Invalid signature"}})";
+
+  auto b1 = rawTx(1);
+  auto only_buildernet = post(b1, good(b1), std::nullopt);
+  EXPECT_EQ(only_buildernet.status, 200) << only_buildernet.body;
+  EXPECT_EQ(json::parse(only_buildernet.body).at("result"), transferTx(2, 1, 1).hash().hex());
+  auto b2 = rawTx(2);
+  EXPECT_EQ(post(b2, std::nullopt, good(b2)).status, 200) << "X-Flashbots-Signature alone";
+  auto b3 = rawTx(3);
+  auto no_fallback = post(b3, bad(b3), good(b3));
+  EXPECT_EQ(no_fallback.status, 400) << "a bad X-BuilderNet-Signature is not rescued by a good X-Flashbots-Signature";
+  EXPECT_EQ(no_fallback.body, kInvalidSignature);
+  EXPECT_EQ(post(b3, good(b3), bad(b3)).status, 200) << "X-BuilderNet-Signature wins; X-Flashbots-Signature unread";
+
+  auto signed_post = [&](const std::string& body) { return post(body, good(body), std::nullopt); };
+  auto parse_error = signed_post("{\"jsonrpc\":");
+  EXPECT_EQ(parse_error.status, 400);
+  EXPECT_EQ(json::parse(parse_error.body)["error"], json::parse(R"({"code":-32700,"message":"Parse error"})"));
+  auto invalid_request = signed_post(R"({"jsonrpc":"1.0","id":1,"method":"eth_sendRawTransaction","params":[]})");
+  EXPECT_EQ(invalid_request.status, 400);
+  EXPECT_EQ(json::parse(invalid_request.body)["error"], json::parse(R"({"code":-32600,"message":"Invalid Request"})"));
+  auto not_served = signed_post(R"({"jsonrpc":"2.0","id":3,"method":"mev_sendBundle","params":[{}]})");
+  EXPECT_EQ(not_served.status, 404);
+  EXPECT_EQ(json::parse(not_served.body)["error"],
+            json::parse(R"({"code":-32601,"message":"Method not found: mev_sendBundle"})"));
+  auto bad_params = signed_post(R"({"jsonrpc":"2.0","id":5,"method":"eth_sendBundle","params":[]})");
+  EXPECT_EQ(bad_params.status, 400);
+  EXPECT_EQ(json::parse(bad_params.body)["error"], json::parse(R"({"code":-32602,"message":"Invalid params"})"));
+  EXPECT_EQ(json::parse(bad_params.body)["id"], 5);
+
+  for (const char* path : {"/livez", "/health"}) {
+    std::string body = "unset";
+    EXPECT_EQ(httpStatus(url(kUser) + path, &body), 200) << path;
+    EXPECT_EQ(body, "") << path << " answers 200 with an empty body";
+  }
+}
+
 TEST_F(BuilderStandin, StopsGracefullyOnSigterm) {
   startRbuilder();
   startFlowProxy();

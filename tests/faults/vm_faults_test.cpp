@@ -33,9 +33,10 @@ using ::testing::HasSubstr;
 
 // TCG on a shared 2-core machine: a cold boot to /readyz takes one to two minutes.
 constexpr auto kBootBudget = 600s;
-// fetch-config: curl --retry 5 --retry-delay 2 (6 attempts, 5 pauses of 2 s).
-constexpr int kFetchAttempts = 6;
-constexpr auto kRetryWindow = 10s;
+// fetch-config as the real one: curl --retry 3 --retry-delay 60 (4 attempts, 3 pauses of
+// 60 s; real-image-contract.md §3).
+constexpr int kFetchAttempts = 4;
+constexpr auto kRetryWindow = 180s;
 // On top of a budget: the readiness poll (up to 3 s), the console reader, a slow TCG guest.
 constexpr auto kMargin = 30s;
 
@@ -166,7 +167,8 @@ TEST_F(VmFaults, HubStoppedDuringConfigDownloadFailsTheBootWithinTheRetryWindow)
   for (auto at = gateway_log.find("Response: 502"); at != std::string::npos; at = gateway_log.find("Response: 502", at + 1)) {
     ++answered_502;
   }
-  EXPECT_EQ(answered_502, kFetchAttempts) << "gateway log " << setup_->gateway().logPath();
+  // config-watchdog's /builders requests (after basic.target) can add to fetch-config's.
+  EXPECT_GE(answered_502, kFetchAttempts) << "gateway log " << setup_->gateway().logPath();
 }
 
 TEST_F(VmFaults, HubAnswering500FailsTheBootAfterFetchConfigsRetries) {
@@ -176,7 +178,9 @@ TEST_F(VmFaults, HubAnswering500FailsTheBootAfterFetchConfigsRetries) {
   recordReport(error);
   EXPECT_THAT(error, AllOf(HasSubstr("VM 'fault-hub-500'"), HasSubstr("Failed to fetch configuration.")));
   EXPECT_LT(detection, toSeconds(kRetryWindow + kMargin)) << "fetch-config's retry window plus a margin";
-  EXPECT_EQ(proxy_->answered500(), kFetchAttempts) << "fetch-config retries a 500 five times; proxy log "
+  // At least fetch-config's attempts: once render-config failed, basic.target is reached and
+  // config-watchdog's /builders requests (retried on 500 too) can reach the proxy as well.
+  EXPECT_GE(proxy_->answered500(), kFetchAttempts) << "fetch-config retries a 500 three times; proxy log "
                                                    << proxy_->logPath();
   EXPECT_EQ(configDownloads(), 0);
 }

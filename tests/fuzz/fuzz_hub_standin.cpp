@@ -1,7 +1,8 @@
 // The BuilderHub stand-in's request handling (HubState: what each route does with its body
 // and the attested proxy's headers), driven by a script so that admin calls, configuration
 // downloads and credential registrations reach each other's state. HubState answers every
-// request with a Reply (the real hub's status and body); it must never throw.
+// request with a Reply (the real hub's status and body), in both releases it answers as
+// (v0.6.2, 0.3.1-alpha1); it must never throw.
 //
 // Script: requests separated by a line "---". A request is its first line, "OP [ARG]", then
 // its body (the rest). OPs: measurement, measurement-active NAME, builder, config NAME,
@@ -73,14 +74,17 @@ void runRequest(HubState& hub, std::string_view request) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  std::string_view script(reinterpret_cast<const char*>(data), size);
-  HubState hub;
   constexpr std::string_view kSeparator = "\n---\n";
-  int requests = 0;
-  while (!script.empty() && requests++ < 64) {
-    auto end = script.find(kSeparator);
-    runRequest(hub, script.substr(0, end));
-    script = end == std::string_view::npos ? std::string_view() : script.substr(end + kSeparator.size());
+  // The same script against both releases the stand-in answers as.
+  for (auto version : {bnet::standin::ApiVersion::kV0_6_2, bnet::standin::ApiVersion::kV0_3_1_alpha1}) {
+    std::string_view script(reinterpret_cast<const char*>(data), size);
+    HubState hub(version);
+    int requests = 0;
+    while (!script.empty() && requests++ < 64) {
+      auto end = script.find(kSeparator);
+      runRequest(hub, script.substr(0, end));
+      script = end == std::string_view::npos ? std::string_view() : script.substr(end + kSeparator.size());
+    }
   }
   return 0;
 }

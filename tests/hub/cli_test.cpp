@@ -9,6 +9,7 @@
 
 #include <fstream>
 
+#include "fixtures/hub/builder_config.hpp"
 #include "fixtures/hub/builder_hub.hpp"
 #include "fixtures/hub/hub_matchers.hpp"
 #include "fixtures/hub/twin_measurement.hpp"
@@ -51,12 +52,14 @@ class BnetE2eCli : public ::testing::Test {
     EXPECT_TRUE(r.status.success()) << r.output;
     return nlohmann::json::parse(r.output);
   }
+  // `check_config` false: --no-config-check, for the tests whose secrets are toy documents.
   e2e::CommandResult allow(const BuilderHub& hub, const std::string& measurement_file, const std::string& builder_file,
-                           const std::string& kind = "dev") {
-    return run({"hub", "allow", "--measurement", (dir_ / measurement_file).string(), "--builder",
-                (dir_ / builder_file).string(), "--admin-url", hub.adminUrl(), "--internal-url", hub.internalUrl(),
-                "--environment-kind", kind},
-               {{"BNET_HUB_ADMIN_PASSWORD", hub.adminPassword()}});
+                           const std::string& kind = "dev", bool check_config = false) {
+    std::vector<std::string> args{"hub", "allow", "--measurement", (dir_ / measurement_file).string(), "--builder",
+                                  (dir_ / builder_file).string(), "--admin-url", hub.adminUrl(), "--internal-url",
+                                  hub.internalUrl(), "--environment-kind", kind};
+    if (!check_config) args.push_back("--no-config-check");
+    return run(args, {{"BNET_HUB_ADMIN_PASSWORD", hub.adminPassword()}});
   }
 
   fs::path dir_;
@@ -148,7 +151,7 @@ TEST_F(BnetE2eCli, AllowTakesTheHubAndItsKindFromAnEnvironmentFile) {
   };
   auto with_env = [&](const std::string& file) {
     return run({"hub", "allow", "--measurement", (dir_ / "m.json").string(), "--builder", (dir_ / "b.json").string(),
-                "--env", file},
+                "--env", file, "--no-config-check"},
                {{"BNET_TEST_HUB_PASSWORD", hub.adminPassword()}});
   };
   auto prod = with_env(envFile("prod", "production", true));
@@ -178,11 +181,46 @@ TEST_F(BnetE2eCli, AllowReportsTheHubsAnswerToBadInput) {
   EXPECT_EQ(no_secrets.status.describe(), "exited with code 2");
   EXPECT_THAT(no_secrets.output, HasSubstr("\"secrets\" (or \"secrets_file\") is required"));
   auto wrong_password = run({"hub", "allow", "--measurement", (dir_ / "m.json").string(), "--builder",
-                             (dir_ / "bad-ip.json").string(), "--admin-url", hub.adminUrl(), "--environment-kind", "dev"},
+                             (dir_ / "bad-ip.json").string(), "--admin-url", hub.adminUrl(), "--environment-kind", "dev",
+                             "--no-config-check"},
                             {{"BNET_HUB_ADMIN_PASSWORD", "wrong"}});
   EXPECT_EQ(wrong_password.status.describe(), "exited with code 1");
   EXPECT_THAT(wrong_password.output, HasSubstr(": 401 ("));
   EXPECT_THAT(wrong_password.output, Not(HasSubstr("wrong")));
+}
+
+// The secrets must follow builder-config.md (the schema): the framework's own document goes
+// through, byte for byte; the old shape (JSON arrays for TOML text, twin-only keys) is
+// refused before anything is written, naming the keys, never the values.
+TEST_F(BnetE2eCli, AllowChecksTheSecretsAgainstTheBuilderConfigSchema) {
+  auto hub = BuilderHub::start({});
+  write("m.json", measure("twin").dump());
+  const auto good = nlohmann::json(builderConfiguration(
+      {.instance_name = "twin-1",
+       .disk_encryption_key = "disk-key-that-is-secret",
+       .extra_data = "e2e",
+       .coinbase_secret_key = "0x6a4254d9cb2f348290f65002d4e45cb7a447f287ef03ac226a3710ee91c9bc80",
+       .relay_secret_key = "0x5eae315483f028b5cdd5d1090ff0c7618b18737ea9bf3c35047189db22835c48",
+       .relays = {{.name = "local", .url = "http://10.0.2.2:5555"}}}));
+  write("good.json", good.dump());
+  write("b.json", R"({"name": "twin_1", "ip_address": "10.0.2.15", "network": "dev", "secrets_file": "good.json"})");
+  auto ok = allow(hub, "m.json", "b.json", "dev", true);
+  ASSERT_TRUE(ok.status.success()) << ok.output;
+  EXPECT_EQ(hub.admin().fullConfiguration("twin_1"), good.dump());
+
+  auto old_shape = good;
+  old_shape["rbuilder"]["relays"] = nlohmann::json::array({{{"name", "local"}, {"url", "http://10.0.2.2:5555"}}});
+  old_shape["rbuilder"]["el_node_url"] = "http://10.0.2.2:8545";
+  write("old.json", old_shape.dump());
+  write("b2.json", R"({"name": "twin_2", "ip_address": "10.0.2.16", "network": "dev", "secrets_file": "old.json"})");
+  auto refused = allow(hub, "m.json", "b2.json", "dev", true);
+  EXPECT_EQ(refused.status.describe(), "exited with code 2");
+  EXPECT_THAT(refused.output, HasSubstr("do not follow builder-config.md"));
+  EXPECT_THAT(refused.output, HasSubstr("/rbuilder/relays"));
+  EXPECT_THAT(refused.output, Not(HasSubstr("disk-key-that-is-secret")));
+  EXPECT_EQ(hub.admin().activeConfiguration("twin_2"), std::nullopt) << "nothing was written";
+  auto forced = allow(hub, "m.json", "b2.json", "dev", false);
+  EXPECT_TRUE(forced.status.success()) << "--no-config-check sends it anyway: " << forced.output;
 }
 
 }  // namespace

@@ -98,15 +98,14 @@ class GatewayTest : public ::testing::Test {
   fs::path program_;
 };
 
-TEST_F(GatewayTest, ReplacesTheAttestationHeadersAndForwardsTheRest) {
+TEST_F(GatewayTest, SetsTheAttestationHeadersAppendsTheIpAndForwardsTheRest) {
   EchoUpstream upstream;
   std::uint16_t port = 0;
   auto gw = startGateway(upstream.url(), port);
   httplib::Client client("127.0.0.1", port);
-  httplib::Headers headers = {{"X-Flashbots-Attestation-Type", "azure-tdx"},
-                              {"X-Flashbots-Measurement", R"({"4":"spoofed"})"},
-                              {"X-Forwarded-For", "6.6.6.6"},
+  httplib::Headers headers = {{"X-Forwarded-For", "6.6.6.6"},
                               {"x-forwarded-for", "7.7.7.7, 8.8.8.8"},
+                              {"X-Flashbots-Measurement", ""},  // empty: Go's Header.Get sees nothing
                               {"X-Custom", "kept"}};
   const std::string body = "{\"tls_cert\": \"-----BEGIN CERTIFICATE-----\\n\"}\n\x01";
   auto res = client.Post("/api/l1-builder/v1/register_credentials/instance?x=1&y=%2F", headers, body, "text/json");
@@ -121,9 +120,43 @@ TEST_F(GatewayTest, ReplacesTheAttestationHeadersAndForwardsTheRest) {
   EXPECT_EQ(upstream.body(), body);
   EXPECT_EQ(upstream.header("X-Flashbots-Attestation-Type"), std::vector<std::string>{"bnet-twin"});
   EXPECT_EQ(upstream.header("X-Flashbots-Measurement"), std::vector<std::string>{R"({"0":"aa","4":"bb"})"});
-  EXPECT_EQ(upstream.header("X-Forwarded-For"), std::vector<std::string>{"10.0.2.15"});
+  EXPECT_EQ(upstream.header("X-Forwarded-For"), std::vector<std::string>{"6.6.6.6, 7.7.7.7, 8.8.8.8, 10.0.2.15"})
+      << "Go's ReverseProxy joins the client's values and appends the peer";
   EXPECT_EQ(upstream.header("X-Custom"), std::vector<std::string>{"kept"});
   EXPECT_EQ(upstream.header("Content-Type"), std::vector<std::string>{"text/json"});
+
+  ASSERT_TRUE(client.Post("/x", "", "text/plain"));
+  EXPECT_EQ(upstream.header("X-Forwarded-For"), std::vector<std::string>{"10.0.2.15"}) << "no client value: the IP alone";
+}
+
+// cvm-reverse-proxy proxy/proxy.go: a client may not claim an attestation; Go's http.Error.
+TEST_F(GatewayTest, AClientSentAttestationHeaderGetsTheRealForbidden) {
+  EchoUpstream upstream;
+  std::uint16_t port = 0;
+  auto gw = startGateway(upstream.url(), port);
+  httplib::Client client("127.0.0.1", port);
+  auto refused = [&](httplib::Headers headers) {
+    auto res = client.Get("/api/l1-builder/v1/configuration", headers);
+    EXPECT_TRUE(res) << httplib::to_string(res.error());
+    return res;
+  };
+  auto measurement = refused({{"X-Flashbots-Measurement", R"({"4":"spoofed"})"}});
+  ASSERT_TRUE(measurement);
+  EXPECT_EQ(measurement->status, 403);
+  EXPECT_EQ(measurement->body, "unexpected measurement header passed\n");
+  EXPECT_EQ(measurement->get_header_value("Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(measurement->get_header_value("X-Content-Type-Options"), "nosniff");
+
+  auto type = refused({{"X-Flashbots-Attestation-Type", "azure-tdx"}});
+  ASSERT_TRUE(type);
+  EXPECT_EQ(type->status, 403);
+  EXPECT_EQ(type->body, "unexpected attestation type header passed\n");
+  EXPECT_EQ(type->get_header_value("X-Content-Type-Options"), "nosniff");
+
+  auto both = refused({{"X-Flashbots-Attestation-Type", "azure-tdx"}, {"X-Flashbots-Measurement", "{}"}});
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->body, "unexpected measurement header passed\n") << "the measurement header is checked first";
+  EXPECT_EQ(upstream.method(), "") << "nothing refused reaches the hub";
 }
 
 TEST_F(GatewayTest, AnswersBadGatewayWhenTheHubIsDown) {
@@ -171,9 +204,14 @@ TEST(GatewayWithHub, SpoofedHeadersFromTheClientSideDoNotChangeWhoTheVmIs) {
   auto gateway = hub.startGateway(a);
   EXPECT_EQ(gateway.guestUrl(), fmt::format("http://10.0.2.2:{}", gateway.port()));
   EXPECT_EQ(gateway.builderApi().configuration(), R"({"instance_name":"a"})");
-  // A client claiming to be b through a's gateway is still a.
+  // A client claiming b's attestation through a's gateway is refused; one claiming b's IP
+  // in X-Forwarded-For is still a (the gateway appends a's IP, the hub reads the last).
   HubBuilderApi spoofing({.url = gateway.url(), .headers = AttestationHeaders::of(b)});
-  EXPECT_EQ(spoofing.configuration(), R"({"instance_name":"a"})");
+  auto spoofed = hubOutcomeOf([&] { spoofing.configuration(); });
+  EXPECT_EQ(spoofed.status, 403);
+  EXPECT_EQ(spoofed.body, "unexpected measurement header passed\n");
+  HubBuilderApi spoofing_ip({.url = gateway.url(), .headers = AttestationHeaders{.forwarded_for = {b.ip}}});
+  EXPECT_EQ(spoofing_ip.configuration(), R"({"instance_name":"a"})");
   EXPECT_EQ(hub.builderApi(b).configuration(), R"({"instance_name":"b"})") << "b itself, direct to the hub";
   // The gateway of an identity the hub does not know gets the hub's 403, empty body.
   auto stranger = hub.startGateway({.ip = "10.0.4.15", .attestation_type = "bnet-twin",

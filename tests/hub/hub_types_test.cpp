@@ -13,6 +13,7 @@
 #include "fixtures/hub/bcrypt.hpp"
 #include "fixtures/hub/hub_allow.hpp"
 #include "fixtures/hub/hub_types.hpp"
+#include "fixtures/hub/hub_version.hpp"
 #include "fixtures/hub/twin_measurement.hpp"
 
 namespace bnet {
@@ -75,6 +76,101 @@ TEST(HubTypes, MeasurementRecordErrorsNameThePlaceAndField) {
   EXPECT_EQ(parse(R"({"measurement_id":"m","attestation_type":"t","measurements":{"4":{}}})"),
             "m.json: measurements[\"4\"]: needs \"expected\" or \"expected_any\"");
   EXPECT_EQ(parse(R"([1])"), "m.json: a measurement record must be an object, not array");
+}
+
+// GET /api/l1-builder/v1/measurements of v0.6.2, as builder-hub's own
+// testdata/get-measurements.json (at v0.6.2) has it, cut to three registers.
+constexpr const char* kV062Measurements = R"([
+    {
+        "measurement_id": "v1.2.3-20241010-rc1",
+        "attestation_type": "azure-tdx",
+        "measurements": {
+            "11": {
+                "expected": "efa43e0beff151b0f251c4abf48152382b1452b4414dbd737b4127de05ca31f7"
+            },
+            "4": {
+                "expected_any": ["ea92ff762767eae6316794f1641c485d4846bc2b9df2eab6ba7f630ce6f4d66f", "aa92ff762767eae6316794f1641c485d4846bc2b9df2eab6ba7f630ce6f4d66f"]
+            },
+            "9": {}
+        }
+    },
+    {"measurement_id":"test1","attestation_type":"test","measurements":{}},
+    {"measurement_id":"posted-without-a-map","attestation_type":"test","measurements":null}
+])";
+
+TEST(HubTypes, MeasurementListsParseAsTheHubWritesThem) {
+  auto records = parseMeasurementList(kV062Measurements, "GET /api/l1-builder/v1/measurements");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].measurements.at("11"),
+            RegisterExpectation::exactly("efa43e0beff151b0f251c4abf48152382b1452b4414dbd737b4127de05ca31f7"));
+  EXPECT_EQ(records[0].measurements.at("4").expected, "") << "expected omitted (omitempty) next to expected_any";
+  EXPECT_EQ(records[0].measurements.at("4").expected_any.size(), 2u);
+  EXPECT_EQ(records[0].measurements.at("9"), RegisterExpectation{}) << "a register posted with neither: {}";
+  EXPECT_TRUE(records[1].allowsAny());
+  EXPECT_TRUE(records[2].allowsAny()) << "Go marshals a nil map as null";
+  EXPECT_EQ(records[2].measurement_id, "posted-without-a-map");
+}
+
+TEST(HubTypes, LegacyMeasurementListsParseToo) {
+  // 0.3.1-alpha1: SingleMeasurement{Expected string `json:"expected"`} (no omitempty, no
+  // expected_any): a register posted with expected_any only comes back as "expected": "".
+  auto records = parseMeasurementList(
+      R"([{"measurement_id":"m","attestation_type":"qemu-tdx","measurements":{"0":{"expected":"aa"},"4":{"expected":""}}}])",
+      "GET /api/l1-builder/v1/measurements");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].measurements.at("0"), RegisterExpectation::exactly("aa"));
+  EXPECT_EQ(records[0].measurements.at("4"), RegisterExpectation{});
+  EXPECT_TRUE(parseMeasurementList("null", "GET /measurements").empty()) << "no active records: a nil slice";
+  EXPECT_TRUE(parseMeasurementList("[]", "GET /measurements").empty());
+  EXPECT_TRUE(parsePeerList("null", "GET /builders").empty());
+}
+
+TEST(HubTypes, HubListsRejectWhatNoHubWrites) {
+  auto error = [](auto parse) {
+    try {
+      parse();
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error([] { parseMeasurementList("{}", "GET /m"); }), "GET /m: expected a JSON array (or null), got object");
+  EXPECT_EQ(error([] { parsePeerList("[{", "GET /b"); }), "GET /b: expected a JSON array (or null), got invalid JSON");
+  EXPECT_EQ(error([] { parseMeasurementList(R"([{"measurement_id":"m","attestation_type":"t"}])", "GET /m"); }),
+            "GET /m[0]: \"measurements\" must be an object of register -> {\"expected\"|\"expected_any\"}")
+      << "the hub always writes the key (null at worst)";
+  EXPECT_EQ(error([] { parseMeasurementList(R"([{"measurement_id":"m","attestation_type":"t","measurements":{"4":{"expected_any":"aa"}}}])", "GET /m"); }),
+            "GET /m[0]: measurements[\"4\"]: \"expected_any\" must be an array of strings");
+  EXPECT_EQ(error([] { MeasurementRecord::fromJson(nlohmann::json::parse(R"({"measurement_id":"m","attestation_type":"t","measurements":null})"), "m.json"); }),
+            "m.json: \"measurements\" must be an object of register -> {\"expected\"|\"expected_any\"}")
+      << "a record file must say {} to allow any; null is only what a hub writes";
+}
+
+TEST(HubTypes, PeerListsParseAsTheHubWritesThem) {
+  // v0.6.2 (scripts/ci/e2e-test.hurl's shape): keys sorted, empty fields omitted, region.
+  auto peers = parsePeerList(
+      R"([{"dns_name":"","instance":{"tls_cert":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"},"ip":"1.2.3.4","name":"test_builder","orderflow_proxy":{"ecdsa_pubkey_address":"0x321f3426eec20de1910af1cd595c4dd83bea0ba5","region":"europe"},"rbuilder":{}}])",
+      "GET /api/l1-builder/v1/builders");
+  ASSERT_EQ(peers.size(), 1u);
+  EXPECT_EQ(peers[0].dns_name, "");
+  EXPECT_EQ(peers[0].services.at("orderflow_proxy"),
+            (ServiceCredentials{.ecdsa_pubkey_address = "0x321f3426eec20de1910af1cd595c4dd83bea0ba5", .region = "europe"}));
+  EXPECT_EQ(peers[0].services.at("rbuilder"), ServiceCredentials{}) << "a registration with every field empty";
+  EXPECT_EQ(peers[0].json.at("ip"), "1.2.3.4");
+}
+
+TEST(HubTypes, LegacyBadRequestBodiesAreNamed) {
+  HubError legacy("POST", "http://127.0.0.1:1/api/l1-builder/v1/register_credentials/rbuilder", 400,
+                  "No credentials provided\n");
+  EXPECT_EQ(legacy.message(), "") << "not JSON: no message";
+  EXPECT_THAT(legacy.what(), HasSubstr("400 \"No credentials provided\""));
+  EXPECT_EQ(legacyBadRequestBody(HubVersion::kV0_3_1_alpha1, "no credentials provided"), "No credentials provided\n");
+  EXPECT_EQ(legacyBadRequestBody(HubVersion::kV0_3_1_alpha1, "network field is required"), "network field is required");
+  EXPECT_EQ(legacyBadRequestBody(HubVersion::kV0_3_1_alpha1, "invalid json"), "");
+  EXPECT_EQ(legacyBadRequestBody(HubVersion::kV0_6_2, "invalid json"), std::nullopt);
+  EXPECT_EQ(parseHubVersion("v0.6.2"), HubVersion::kV0_6_2);
+  EXPECT_EQ(parseHubVersion("0.3.1-alpha1"), HubVersion::kV0_3_1_alpha1);
+  EXPECT_EQ(parseHubVersion("0.3.1"), std::nullopt);
 }
 
 TEST(HubTypes, AttestationHeadersAreWhatTheProxySends) {

@@ -34,5 +34,39 @@ TEST(HubStateRequests, OverflowingNumbersAreBadRequests) {
   EXPECT_EQ(download.status, 403) << download.body;
 }
 
+// The records as each release writes them back (ports/types.go, domain/types.go at both tags).
+TEST(HubStateVersions, MeasurementsAreWrittenAsEachReleaseWritesThem) {
+  const std::string record =
+      R"({"measurement_id":"m","attestation_type":"t","measurements":{"0":{"expected":"aa"},"4":{"expected_any":["bb","cc"]},"9":{}}})";
+  HubState v062(ApiVersion::kV0_6_2);
+  HubState v031(ApiVersion::kV0_3_1_alpha1);
+  for (HubState* hub : {&v062, &v031}) {
+    EXPECT_EQ(hub->activeMeasurements().body, hub == &v062 ? "[]" : "null");
+    ASSERT_EQ(hub->addMeasurement(record).status, 200);
+    ASSERT_EQ(hub->addMeasurement(R"({"measurement_id":"nomap","attestation_type":"t"})").status, 200);
+    hub->setMeasurementActive("m", R"({"enabled":true})");
+    hub->setMeasurementActive("nomap", R"({"enabled":true})");
+  }
+  EXPECT_EQ(v062.activeMeasurements().body,
+            R"([{"measurement_id":"m","attestation_type":"t","measurements":{"0":{"expected":"aa"},"4":{"expected_any":["bb","cc"]},"9":{}}},)"
+            R"({"measurement_id":"nomap","attestation_type":"t","measurements":null}])");
+  EXPECT_EQ(v031.activeMeasurements().body,
+            R"([{"measurement_id":"m","attestation_type":"t","measurements":{"0":{"expected":"aa"},"4":{"expected":""},"9":{"expected":""}}},)"
+            R"({"measurement_id":"nomap","attestation_type":"t","measurements":null}])");
+}
+
+TEST(HubStateVersions, LegacyRefusalsHaveNoJsonBody) {
+  HubState v031(ApiVersion::kV0_3_1_alpha1);
+  EXPECT_EQ(v031.addBuilder(R"({"name":"b","ip_address":"1.2.3","network":"n"})").body, "");
+  Reply network = v031.addBuilder(R"({"name":"b","ip_address":"1.2.3.4"})");
+  EXPECT_EQ(network.status, 400);
+  EXPECT_EQ(network.body, "network field is required");
+  ASSERT_EQ(v031.addBuilder(R"({"name":"b","ip_address":"1.2.3.4","network":"n"})").status, 200);
+  Reply activation = v031.setBuilderActive("b", R"({"enabled":true})");
+  EXPECT_EQ(activation.status, 404);
+  EXPECT_EQ(activation.body, "");
+  EXPECT_EQ(v031.fullConfig("b").status, 500);
+}
+
 }  // namespace
 }  // namespace bnet::standin

@@ -130,6 +130,23 @@ TEST_F(OrderflowOnHost, RequestsWithoutAValidSignatureAreRefused) {
   EXPECT_THAT(orderflow_->send(bundle), ::testing::Not(IsRefusedForItsSignature()));
 }
 
+// FlowProxy's header precedence (addendum §2.1): X-BuilderNet-Signature when present, with
+// no fallback to a valid X-Flashbots-Signature when it is bad.
+TEST_F(OrderflowOnHost, EitherSignatureHeaderWorksAndTheBuilderNetOneWins) {
+  Orderflow buildernet({.user_url = user_url_, .execution = &devnet_->execution(),
+                        .signature_header = std::string(kBuilderNetSignatureHeader)});
+  auto tx = buildernet.makeTransaction(eth::transfer(eth::prefundedAccount(4), eth::prefundedAccount(2), 1_gwei));
+  EXPECT_THAT(buildernet.send(tx, Signing::kBadBuilderNetGoodFlashbots), IsRefusedForItsSignature());
+  EXPECT_THAT(buildernet.send(tx, Signing::kSignedOtherBody), IsRefusedForItsSignature());
+  EXPECT_THAT(buildernet.send(tx), IsAccepted());
+  auto other = orderflow_->makeTransaction(eth::transfer(eth::prefundedAccount(3), eth::prefundedAccount(2), 1_gwei));
+  EXPECT_THAT(orderflow_->send(other, Signing::kBadBuilderNetGoodFlashbots), IsRefusedForItsSignature())
+      << "the default (X-Flashbots-Signature) client's valid header does not rescue a bad X-BuilderNet-Signature";
+  EXPECT_THAT(orderflow_->send(other), IsAccepted());
+  EXPECT_THROW(Orderflow({.user_url = user_url_, .execution = &devnet_->execution(), .signature_header = "X-Signature"}),
+               std::invalid_argument);
+}
+
 TEST_F(OrderflowOnHost, SustainedFlowIsIncludedAndItsLatencyRecorded) {
   auto report = orderflow_->runFlow({.transactions_per_second = 3, .duration = 8s, .inclusion_budget = 60s});
   EXPECT_GE(report.sent, 20u);

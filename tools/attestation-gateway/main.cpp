@@ -1,9 +1,12 @@
-// bnet-attestation-gateway: what the attested proxy in front of BuilderHub does, minus the
-// attestation: a reverse proxy that drops the client's X-Flashbots-Attestation-Type,
-// X-Flashbots-Measurement and X-Forwarded-For and sets its own from its flags (one gateway
-// per VM: the VM's attestation type, its measurement, its IP), forwarding the method, the
-// path and query as received, the body and the other headers, and the response back.
-// Listens and forwards on loopback only.
+// bnet-attestation-gateway: what cvm-reverse-proxy's proxy-server in front of BuilderHub
+// does (attestation-and-orderflow-addendum.md §1.1), minus the attestation itself: one
+// gateway per VM, its flags saying what the aTLS handshake would have proven (the VM's
+// attestation type and measurement) and the VM's IP (the peer address Go's ReverseProxy
+// appends). A client that sends X-Flashbots-Measurement or X-Flashbots-Attestation-Type
+// (non-empty) gets the real 403 (measurement checked first); otherwise the gateway sets
+// both, appends the VM's IP to X-Forwarded-For (`<client values>, <ip>`), and forwards the
+// method, path and query as received, the body and the other headers, and the response
+// back. Listens and forwards on loopback only.
 #include <arpa/inet.h>
 #include <unistd.h>
 
@@ -122,6 +125,22 @@ int run(int argc, char** argv) {
   server.set_keep_alive_timeout(2);
   auto forward = [&](const httplib::Request& req, httplib::Response& res) {
     auto started = std::chrono::steady_clock::now();
+    // proxy/proxy.go ServeHTTP: r.Header.Get(...) != "" -> http.Error(w, msg, 403).
+    for (auto [header, refusal] : {std::pair{"X-Flashbots-Measurement", "unexpected measurement header passed"},
+                                   std::pair{"X-Flashbots-Attestation-Type", "unexpected attestation type header passed"}}) {
+      if (req.get_header_value(header).empty()) continue;
+      res.status = 403;
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_content(std::string(refusal) + "\n", "text/plain; charset=utf-8");
+      tools::logWarn("refused: the client sent an attestation header", {{"header", header}, {"path", req.path}});
+      return;
+    }
+    // httputil.ReverseProxy: prior X-Forwarded-For values joined with ", ", then the peer.
+    std::string forwarded;
+    for (std::size_t i = 0, n = req.get_header_value_count("X-Forwarded-For"); i < n; ++i) {
+      forwarded += req.get_header_value("X-Forwarded-For", i) + ", ";
+    }
+    forwarded += forwarded_for;
     httplib::Client client(upstream.scheme_host_port);
     client.set_url_encode(false);
     client.set_decompress(false);
@@ -137,7 +156,7 @@ int run(int argc, char** argv) {
     }
     out.headers.emplace("X-Flashbots-Attestation-Type", attestation_type);
     out.headers.emplace("X-Flashbots-Measurement", measurement);
-    out.headers.emplace("X-Forwarded-For", forwarded_for);
+    out.headers.emplace("X-Forwarded-For", forwarded);
     out.body = req.body;
     auto result = client.send(out);
     if (!result) {

@@ -10,6 +10,9 @@
 //   "configuration": <JSON> | "configuration_file": "path",   (default {})
 //   "secrets": <JSON> | "secrets_file": "path"}                (what the VM receives)
 // *_file paths are relative to the builder file; their bytes are sent unchanged.
+// The secrets must follow builder-config.md (environments/schema/builder-config.schema.json),
+// so that a real image could run on them; --no-config-check sends any JSON object (e.g. to
+// see how an image fails on a broken configuration).
 //
 // --env NAME|PATH takes the admin URL, credentials and the environment's kind from an
 // environment file (environments/NAME.json); with --admin-url, say the kind yourself.
@@ -21,6 +24,7 @@
 #include <sstream>
 
 #include "fixtures/environment/environment.hpp"
+#include "fixtures/hub/builder_config.hpp"
 #include "fixtures/hub/hub_allow.hpp"
 #include "framework/env/env_file.hpp"
 #include "framework/env/selection.hpp"
@@ -41,6 +45,7 @@ struct AllowOptions {
   std::string admin_password_env = "BNET_HUB_ADMIN_PASSWORD";
   std::string environment_kind;
   bool password_env_given = false;
+  bool no_config_check = false;
   int timeout_s = 15;
 };
 
@@ -144,6 +149,17 @@ void runAllow(const AllowOptions& o) {
     throw CommandError(kExitBadInput, e.what());
   }
   if (auto why = allowPolicyViolation(kind, request)) throw CommandError(kExitRefused, *why);
+  if (!o.no_config_check) {
+    auto violations = builderConfigViolations(nlohmann::json::parse(request.secrets, nullptr, false));
+    if (!violations.empty()) {
+      std::string list;
+      for (const auto& v : violations) list += "\n  " + v;
+      throw CommandError(kExitBadInput, fmt::format("builder file {}: the secrets (what the VM downloads) do not follow "
+                                                    "builder-config.md; a real image could not run on them "
+                                                    "(--no-config-check sends them anyway):{}",
+                                                    o.builder_file, list));
+    }
+  }
 
   std::string password;
   if (target.admin_password && !o.password_env_given) {
@@ -197,6 +213,8 @@ void addHubAllowCommand(CLI::App& hub) {
       ->each([o](const std::string&) { o->password_env_given = true; });
   cmd->add_option("--environment-kind", o->environment_kind, "dev, staging or production (production is refused)")
       ->check(CLI::IsMember({"dev", "staging", "production"}));
+  cmd->add_flag("--no-config-check", o->no_config_check,
+               "send secrets that do not follow builder-config.md (the schema check is skipped)");
   cmd->add_option("--timeout", o->timeout_s, "seconds per hub request")->capture_default_str();
   cmd->get_option("--env")->excludes(cmd->get_option("--admin-url"));
   cmd->get_option("--env")->excludes(cmd->get_option("--environment-kind"));

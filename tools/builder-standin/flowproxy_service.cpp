@@ -294,7 +294,8 @@ int runFlowProxy(const FlowProxyConfig& config, const StopSignal& stop, Logger& 
       res.status = reply.status;
       res.set_content(reply.body, "application/json");
     });
-    auto ok = [](const httplib::Request&, httplib::Response& res) { res.set_content("OK", "text/plain; charset=utf-8"); };
+    // FlowProxy's health routes answer 200 with an empty body (addendum §2.1).
+    auto ok = [](const httplib::Request&, httplib::Response& res) { res.status = 200; };
     s.Get("/health", ok);
     s.Get("/livez", ok);
     s.Get("/readyz", [&](const httplib::Request&, httplib::Response& res) {

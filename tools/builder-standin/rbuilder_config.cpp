@@ -37,7 +37,7 @@ const std::set<std::string, std::less<>> kIgnoredKeys = {
     "evm_caching_enable", "faster_finalize", "max_order_execution_duration_warning_us", "backtest_fetch_mempool_data_dir",
     "backtest_fetch_eth_rpc_url", "backtest_fetch_eth_rpc_parallel", "backtest_fetch_output_file",
     "backtest_protect_bundle_signers", "backtest_builders", "backtest_results_store_path", "dry_run",
-    "dry_run_validation_url", "extra_rpc"};
+    "dry_run_validation_url", "extra_rpc", "root_hash_sparse_trie_version", "root_hash_threads"};
 
 const std::set<std::string, std::less<>> kRelayKeys = {
     "name", "url", "mode", "use_ssz_for_submit", "use_gzip_for_submit", "optimistic", "interval_between_submissions_ms",
@@ -223,7 +223,15 @@ RbuilderConfig parseRbuilderConfig(std::string_view toml_text, const std::filesy
   } else {
     std::filesystem::path genesis(c.chain);
     if (genesis.is_relative()) genesis = origin_path.parent_path() / genesis;
-    c.chain_id = chainIdFromGenesis(genesis, origin);
+    std::error_code ec;
+    if (genesis.is_absolute() && !std::filesystem::exists(genesis, ec)) {
+      // Departure: rbuilder fails here. The stand-in follows whatever chain its EL serves
+      // (the twin without a playground artifacts server has no genesis file).
+      c.warnings.push_back(fmt::format("chain: genesis file {} does not exist: the chain id is unknown, following the EL's chain",
+                                       genesis.string()));
+    } else {
+      c.chain_id = chainIdFromGenesis(genesis, origin);
+    }
   }
 
   if (auto el = r.str("el_node_url")) {

@@ -158,7 +158,7 @@ bool basicAuthMatches(std::string_view authorization, std::string_view user, std
 
 // ---- servers ----------------------------------------------------------------------------
 
-HubStandin::HubStandin(StandinConfig config) : config_(std::move(config)) {
+HubStandin::HubStandin(StandinConfig config) : config_(std::move(config)), state_(config_.version) {
   // Instance API (8080 role), with health and the internal peer lists (also on 8080).
   auto& in = instance_router_;
   in.add("GET", "/livez", [](auto&, auto&) { return Reply{200, {}}; });

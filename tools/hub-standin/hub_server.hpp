@@ -55,6 +55,7 @@ struct StandinConfig {
   bool disable_admin_auth = false;
   std::chrono::seconds drain{15};
   std::size_t max_body_bytes = std::size_t{1} << 20;  // larger bodies: 413
+  ApiVersion version = ApiVersion::kV0_6_2;  // the release whose answers it gives
 };
 
 class HubStandin {

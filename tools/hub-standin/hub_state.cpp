@@ -83,6 +83,37 @@ Reply badRequest(std::string_view message, std::optional<std::string> error) {
   return Reply{400, marshal(body) + "\n"};
 }
 
+std::string_view toString(ApiVersion version) {
+  return version == ApiVersion::kV0_3_1_alpha1 ? "0.3.1-alpha1" : "0.6.2";
+}
+
+std::optional<ApiVersion> parseApiVersion(std::string_view text) {
+  if (!text.empty() && text.front() == 'v') text.remove_prefix(1);
+  if (text == "0.6.2") return ApiVersion::kV0_6_2;
+  if (text == "0.3.1-alpha1") return ApiVersion::kV0_3_1_alpha1;
+  return std::nullopt;
+}
+
+Reply HubState::refuse(std::string_view message, std::optional<std::string> error) const {
+  if (!legacy()) return badRequest(message, std::move(error));
+  // 0.3.1-alpha1 (before PR #70): the handlers log and write no body, except two.
+  if (error) {
+    logError(message, {{"err", *error}});
+  } else {
+    logWarn(message);
+  }
+  if (message == "no credentials provided") {
+    // http.Error(w, "No credentials provided", http.StatusBadRequest)
+    return Reply{400, "No credentials provided\n", {{"X-Content-Type-Options", "nosniff"}}};
+  }
+  if (message == "network field is required") return Reply{400, "network field is required"};
+  return Reply{400, {}};
+}
+
+std::string HubState::listOrNull(const std::string& marshalled) const {
+  return legacy() && marshalled == "[]" ? "null" : marshalled;
+}
+
 std::optional<std::string> canonicalIp(std::string_view text) {
   std::string s(text);
   in_addr v4{};
@@ -116,7 +147,9 @@ Reply HubState::addMeasurement(std::string_view body) {
     requireStruct(value, "ports.Measurement");
     m.name = stringField(value, "Measurement", "measurement_id").value_or("");
     m.attestation_type = stringField(value, "Measurement", "attestation_type").value_or("");
-    if (const auto* regs = structField(value, "measurements")) {
+    const auto* regs = structField(value, "measurements");
+    m.registers_null = regs == nullptr;  // absent or null: Go's nil map
+    if (regs != nullptr) {
       if (!regs->is_object()) {
         throw GoJsonError(fmt::format(
             "json: cannot unmarshal {} into Go struct field Measurement.measurements of type "
@@ -128,14 +161,16 @@ Reply HubState::addMeasurement(std::string_view body) {
         Rule rule;
         if (auto expected = stringField(*it, "SingleMeasurement", "expected")) {
           rule.expected = *expected;
-          rule.has_expected = true;
         }
-        rule.expected_any = stringListField(*it, "SingleMeasurement", "expected_any").value_or(std::vector<std::string>{});
+        if (!legacy()) {  // 0.3.1-alpha1's SingleMeasurement has no such field: ignored
+          rule.expected_any =
+              stringListField(*it, "SingleMeasurement", "expected_any").value_or(std::vector<std::string>{});
+        }
         m.registers[it.key()] = std::move(rule);
       }
     }
   } catch (const GoJsonError& e) {
-    return badRequest("failed to unmarshal request body", e.what());
+    return refuse("failed to unmarshal request body", e.what());
   }
   std::lock_guard lock(mu_);
   auto dup = std::find_if(measurements_.begin(), measurements_.end(),
@@ -156,7 +191,7 @@ Reply HubState::setMeasurementActive(const std::string& name, std::string_view b
   try {
     enabled = decodeActivation(body);
   } catch (const GoJsonError& e) {
-    return badRequest("failed to decode request body", e.what());
+    return refuse("failed to decode request body", e.what());
   }
   std::lock_guard lock(mu_);
   int updated = 0;
@@ -181,12 +216,12 @@ Reply HubState::addBuilder(std::string_view body) {
     auto ip = stringField(value, "Builder", "ip_address").value_or("");
     b.dns_name = stringField(value, "Builder", "dns_name").value_or("");
     b.network = stringField(value, "Builder", "network").value_or("");
-    if (b.network.empty()) return badRequest("network field is required");
+    if (b.network.empty()) return refuse("network field is required");
     auto canonical = canonicalIp(ip);
-    if (!canonical) return badRequest("failed to convert builder to domain builder", "invalid ip address");
+    if (!canonical) return refuse("failed to convert builder to domain builder", "invalid ip address");
     b.ip = *canonical;
   } catch (const GoJsonError& e) {
-    return badRequest("failed to unmarshal request body", e.what());
+    return refuse("failed to unmarshal request body", e.what());
   }
   std::lock_guard lock(mu_);
   if (findBuilder(b.name) != nullptr) {
@@ -200,7 +235,7 @@ Reply HubState::addBuilder(std::string_view body) {
 }
 
 Reply HubState::setBuilderConfig(const std::string& name, std::string_view body) {
-  if (!nlohmann::json::accept(body)) return badRequest("invalid json");
+  if (!nlohmann::json::accept(body)) return refuse("invalid json");
   std::lock_guard lock(mu_);
   if (findBuilder(name) == nullptr) {
     logError("failed to add builder config", {{"error", fmt::format(
@@ -225,12 +260,16 @@ Reply HubState::setBuilderActive(const std::string& name, std::string_view body)
   try {
     enabled = decodeActivation(body);
   } catch (const GoJsonError& e) {
-    return badRequest("failed to decode request body", e.what());
+    return refuse("failed to decode request body", e.what());
   }
   std::lock_guard lock(mu_);
   Builder* b = findBuilder(name);
   if (enabled) {
     if (b == nullptr || configs_.count(name) == 0) {
+      if (legacy()) {
+        logWarn("no active config for builder found", {{"name", name}});
+        return status(404);
+      }
       return badRequest("active config not found: please set config for the builder first");
     }
     b->active = true;
@@ -254,6 +293,10 @@ Reply HubState::activeConfig(const std::string& name) {
 Reply HubState::fullConfig(const std::string& name) {
   std::lock_guard lock(mu_);
   if (configs_.count(name) == 0) {
+    if (legacy()) {  // 0.3.1-alpha1's GetFullConfigForBuilder: any error is a 500
+      logError("failed to get config with secrets", {{"name", name}});
+      return status(500);
+    }
     logWarn("no active config for builder found", {{"name", name}});
     return status(404);
   }
@@ -274,14 +317,15 @@ Reply HubState::activeMeasurements() {
     OJson regs = OJson::object();
     for (const auto& [key, rule] : m.registers) {  // std::map: sorted like Go's map encoding
       OJson r = OJson::object();
-      if (!rule.expected.empty() || rule.has_expected) r["expected"] = rule.expected;
+      // v0.6.2: `json:"expected,omitempty"`; 0.3.1-alpha1: `json:"expected"`.
+      if (!rule.expected.empty() || legacy()) r["expected"] = rule.expected;
       if (!rule.expected_any.empty()) r["expected_any"] = rule.expected_any;
       regs[key] = std::move(r);
     }
-    record["measurements"] = std::move(regs);
+    record["measurements"] = m.registers_null ? OJson(nullptr) : std::move(regs);
     list.push_back(std::move(record));
   }
-  return Reply{200, marshal(list)};
+  return Reply{200, listOrNull(marshal(list))};
 }
 
 std::string HubState::peersJson(const std::string& network) const {
@@ -305,7 +349,7 @@ std::string HubState::peersJson(const std::string& network) const {
     for (auto& [key, value] : fields) peer[key] = std::move(value);
     list.push_back(std::move(peer));
   }
-  return marshal(list);
+  return listOrNull(marshal(list));
 }
 
 Reply HubState::peers(const std::string& network) {
@@ -357,10 +401,12 @@ std::optional<Reply> HubState::verify(const AuthHeaders& auth, Verified& out) co
       const auto& [key, rule] = entry;
       auto it = measurement.find(key);
       if (it == measurement.end()) return false;
+      if (legacy()) return it->second == rule.expected;  // 0.3.1-alpha1: val != v.Expected
+      // v0.6.2 GetExpectedValues: expected_any, else expected, else nothing matches.
       if (!rule.expected_any.empty()) {
         return std::find(rule.expected_any.begin(), rule.expected_any.end(), it->second) != rule.expected_any.end();
       }
-      return it->second == rule.expected;
+      return !rule.expected.empty() && it->second == rule.expected;
     });
     if (all) {
       matched = &m;
@@ -404,7 +450,7 @@ Reply HubState::registerCredentials(const AuthHeaders& auth, const std::string& 
   std::lock_guard lock(mu_);
   Verified v;
   if (auto denied = verify(auth, v)) return *denied;
-  if (service.empty()) return badRequest("service is empty");
+  if (service.empty()) return refuse("service is empty");
   Credential c{.builder = v.builder->name, .service = service, .measurement_name = v.measurement_name,
                .attestation_type = *auth.attestation_type};
   try {
@@ -412,11 +458,11 @@ Reply HubState::registerCredentials(const AuthHeaders& auth, const std::string& 
     requireStruct(value, "ports.ServiceCred");
     c.tls_cert = stringField(value, "ServiceCred", "tls_cert").value_or("");
     if (const auto* address = structField(value, "ecdsa_pubkey_address")) c.address = parseAddress(*address);
-    c.region = stringField(value, "ServiceCred", "region").value_or("");
+    if (!legacy()) c.region = stringField(value, "ServiceCred", "region").value_or("");  // PR #77
   } catch (const GoJsonError& e) {
-    return badRequest("failed to unmarshal request body", e.what());
+    return refuse("failed to unmarshal request body", e.what());
   }
-  if (!c.address && c.tls_cert.empty()) return badRequest("no credentials provided");
+  if (!c.address && c.tls_cert.empty()) return refuse("no credentials provided");
   for (auto& old : credentials_) {
     if (old.builder == c.builder && old.service == c.service) old.active = false;
   }

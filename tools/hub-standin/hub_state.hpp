@@ -23,6 +23,15 @@ struct Reply {
 // 400 with the JSON body of builder-hub's BadRequest helper (json.Encoder: ends in '\n').
 Reply badRequest(std::string_view message, std::optional<std::string> error = std::nullopt);
 
+// The builder-hub release the stand-in answers as (playground-recipes.md §4.3): v0.6.2, or
+// 0.3.1-alpha1 (what builder-playground pins): empty 400 bodies (two plain-text ones), 404
+// for enabling a builder without config, 500 for /full without config, no expected_any
+// (an unknown field: ignored), no region (ignored), `expected` always written, and empty
+// lists written as null.
+enum class ApiVersion { kV0_3_1_alpha1, kV0_6_2 };
+std::string_view toString(ApiVersion version);
+std::optional<ApiVersion> parseApiVersion(std::string_view text);  // "0.6.2", "v0.6.2", "0.3.1-alpha1"
+
 // The three headers the attested proxy sets. Absent headers are nullopt / empty.
 struct AuthHeaders {
   std::optional<std::string> attestation_type;  // first X-Flashbots-Attestation-Type
@@ -36,6 +45,9 @@ std::optional<std::string> canonicalIp(std::string_view text);
 
 class HubState {
  public:
+  explicit HubState(ApiVersion version = ApiVersion::kV0_6_2) : version_(version) {}
+  ApiVersion version() const { return version_; }
+
   // Admin API (§5).
   Reply addMeasurement(std::string_view body);
   Reply setMeasurementActive(const std::string& name, std::string_view body);
@@ -60,12 +72,12 @@ class HubState {
   struct Rule {
     std::string expected;
     std::vector<std::string> expected_any;  // wins over expected when not empty
-    bool has_expected = false;
   };
   struct Measurement {
     std::string name;
     std::string attestation_type;
     std::map<std::string, Rule> registers;
+    bool registers_null = false;  // posted without a map (or null): written back as null
     bool active = false;
   };
   struct Builder {
@@ -99,9 +111,15 @@ class HubState {
 
   // Parses the headers and applies the matching rules; on failure returns the 403.
   std::optional<Reply> verify(const AuthHeaders& auth, Verified& out) const;
+  // A 400 as this version writes it (v0.6.2: badRequest()).
+  Reply refuse(std::string_view message, std::optional<std::string> error = std::nullopt) const;
+  bool legacy() const { return version_ == ApiVersion::kV0_3_1_alpha1; }
+  // An empty list: "[]", or 0.3.1-alpha1's nil slice "null".
+  std::string listOrNull(const std::string& marshalled) const;
   std::string peersJson(const std::string& network) const;
   Builder* findBuilder(const std::string& name);
 
+  ApiVersion version_;
   mutable std::mutex mu_;
   std::vector<Measurement> measurements_;  // insertion order = the DB's row order
   std::vector<Builder> builders_;

@@ -1,4 +1,5 @@
-// bnet-hub-standin: a local stand-in of flashbots/builder-hub v0.6.2 (builderhub-api.md):
+// bnet-hub-standin: a local stand-in of flashbots/builder-hub v0.6.2, or of 0.3.1-alpha1
+// with --hub-version (builderhub-api.md, playground-recipes.md §4.3):
 // the instance, admin and internal HTTP servers with the real paths, headers, matching
 // rules, status codes and quirks, state in memory (the mock secrets backend's behaviour).
 // Extension: GET /test/v1/events on the internal server (not in the real hub).
@@ -23,7 +24,8 @@ bool looksLikeBcrypt(const std::string& hash) {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"bnet-hub-standin: local stand-in of the BuilderHub API (builder-hub v0.6.2)"};
+  CLI::App app{"bnet-hub-standin: local stand-in of the BuilderHub API (builder-hub v0.6.2 or 0.3.1-alpha1)"};
+  std::string hub_version = "0.6.2";
   std::string listen = "127.0.0.1:8080";
   std::string admin_listen = "127.0.0.1:8081";
   std::string internal_listen = "127.0.0.1:8082";
@@ -54,6 +56,10 @@ int run(int argc, char** argv) {
       CLI::Range(0, 3600));
   app.add_option("--max-body-bytes", max_body, "larger request bodies get 413 (the real hub has no limit)")
       ->capture_default_str();
+  app.add_option("--hub-version", hub_version,
+                 "the builder-hub release to answer as: 0.6.2, or 0.3.1-alpha1 (what builder-playground pins)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"0.6.2", "v0.6.2", "0.3.1-alpha1", "v0.3.1-alpha1"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -74,8 +80,9 @@ int run(int argc, char** argv) {
   config.disable_admin_auth = disable_admin_auth;
   config.drain = std::chrono::seconds(drain_seconds);
   config.max_body_bytes = max_body;
+  config.version = standin::parseApiVersion(hub_version).value_or(standin::ApiVersion::kV0_6_2);
 
-  tools::logInfo("starting builder-hub", {{"service", "hub-standin"}, {"version", "stand-in of v0.6.2"}});
+  tools::logInfo("starting builder-hub", {{"service", "hub-standin"}, {"version", fmt::format("stand-in of v{}", standin::toString(config.version))}});
   tools::logInfo("using mock secrets storage");
   if (disable_admin_auth) {
     tools::logWarn("ADMIN AUTH DISABLED! DO NOT USE IN PRODUCTION", {{"flag", "--disable-admin-auth"}});

@@ -19,8 +19,15 @@ systemctl enable systemd-networkd.service systemd-networkd-wait-online.service s
   ssh-hostkeys.service twin-seed.service
 # The BuilderNet boot sequence (buildernet-vm.md §3, §4.2), same unit names.
 systemctl enable attested-tls-proxy-client.service render-config.service hostname-set.service \
-  persistent-setup.service config-watchdog.timer haproxy.service flowproxy.service \
-  rbuilder-operator.service
+  persistent-setup.service config-watchdog.service config-watchdog.timer haproxy.service \
+  flowproxy.service rbuilder-operator.service twin-devnet-forward.service
+# The service users of the BuilderNet image: rbuilder-operator runs rbuilder, config-watchdog
+# (in rbuilder-operator's group) switches it with the two sudo rules of sudoers.d/config-watchdog.
+useradd --system --no-create-home --shell /usr/sbin/nologin --user-group rbuilder-operator
+useradd --system --no-create-home --shell /usr/sbin/nologin --user-group config-watchdog
+usermod -a -G rbuilder-operator config-watchdog
+chmod 0440 /etc/sudoers.d/config-watchdog
+visudo -c -q -f /etc/sudoers.d/config-watchdog
 # Where the builder stand-in's payload disk is mounted (fstab), and the hub gateway file's folder.
 install -d -m 0755 /opt/bnet-twin /etc/twin
 # The hostname render-config sets resolves (sudo asks): nss-myhostname.

@@ -1,1 +1,0 @@
-need(.instance_name; "instance_name") + "\n"
