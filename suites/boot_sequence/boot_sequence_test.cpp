@@ -13,13 +13,13 @@ using ::testing::IsEmpty;
 
 class BootSequence : public TestbedTest {};
 
+// The launch waited longer (ready_wait_seconds) than this budget, so a slow boot fails here.
 TEST_F(BootSequence, BuilderIsReadyWithinTheBootBudget) {
-  const auto budget = std::chrono::seconds(env().expect.boot_budget_seconds);
-  builder().waitForReady(e2e::Deadline::after(budget));
-  if (auto ready = testbed().state().ready_seconds) {
-    RecordProperty("ready_seconds", fmt::format("{:.1f}", *ready));
-    EXPECT_LE(*ready, static_cast<double>(budget.count()));
-  }
+  const auto ready = testbed().state().ready_seconds;
+  if (!ready) GTEST_SKIP() << "the boot was not measured: this run attached to a builder it did not launch";
+  RecordProperty("ready_seconds", fmt::format("{:.1f}", *ready));
+  RecordProperty("boot_budget_seconds", std::to_string(env().expect.boot_budget_seconds));
+  EXPECT_THAT(*ready, WithinBootBudget(env().expect.boot_budget_seconds));
 }
 
 TEST_F(BootSequence, BootStepsSucceedInOrderEachWithinItsBudget) {

@@ -53,12 +53,22 @@ TEST_F(ConfigDownload, DataDiskIsEncryptedAndMounted) {
   EXPECT_THAT(ssh.run("lsblk -n -o TYPE /dev/mapper/persistent").out, HasSubstr("crypt"));
 }
 
+TEST_F(ConfigDownload, RenderedFilesCarryTheServedValues) {
+  const auto& expected = env().expect.rendered_values;
+  if (expected.empty()) GTEST_SKIP() << "environment '" << env().name << "' lists no expect.rendered_values";
+  auto served = testbed().servedConfiguration();
+  for (const auto& file : expected) {
+    RenderedFile rendered{.path = file.file, .text = builder().readFile(file.file)};
+    for (const auto& path : file.values) EXPECT_THAT(rendered, CarriesServedValue(served, path));
+  }
+}
+
 TEST_F(ConfigDownload, CredentialsAreRegisteredAndListedByTheHub) {
   auto identity = builder().identity();
   ASSERT_FALSE(identity.orderflow_signer_address.empty())
       << "the hub lists no orderflow_proxy credentials for " << identity.builder_name;
-  EXPECT_EQ(identity.orderflow_signer_address.rfind("0x", 0), 0u);
-  EXPECT_EQ(identity.orderflow_signer_address.size(), 42u);
+  EXPECT_THAT(identity.orderflow_signer_address, IsSameAddressAs(builder().reportedOrderflowSigner()))
+      << "the hub's orderflow_proxy credentials are not the key the builder's orderflow proxy signs with";
 }
 
 TEST_F(ConfigDownload, NoSecretInConsoleJournalOrArtifacts) {

@@ -1,5 +1,5 @@
-// The relay's view: bids from the builder's pubkey for recent slots, and every delivered
-// payload is the block the chain has at that number.
+// The relay's view: bids from the relay key of the builder's configuration since it became
+// ready, matching the blocks it won, and every delivered payload is the chain's block.
 #include "fixtures/testbed/testbed_test.hpp"
 
 namespace bnet {
@@ -12,13 +12,11 @@ class RelayBids : public TestbedTest {};
 TEST_F(RelayBids, RelayReceivedBidsFromTheBuilderForRecentSlots) {
   BNET_REQUIRE_MUTATION();  // a transaction gives the builder profit to bid with
   auto block = waitForBlockBuiltByTheBuilder();
-  auto delivered = devnet().relay().waitForPayloadDelivered(block.number, e2e::Deadline::after(30s));
-  ASSERT_FALSE(delivered.builder_pubkey.empty());
-  auto bids = devnet().relay().bidsReceived({.builder_pubkey = delivered.builder_pubkey});
-  ASSERT_FALSE(bids.empty()) << "no bids from " << delivered.builder_pubkey;
-  std::uint64_t newest = 0;
-  for (const auto& bid : bids) newest = std::max(newest, bid.slot);
-  EXPECT_GE(newest, delivered.slot) << "the relay has no bid for the slot of the builder's latest block";
+  devnet().relay().waitForPayloadDelivered(block.number, e2e::Deadline::after(30s));
+  auto record = testbed().builderBidRecord();
+  RecordProperty("blocks_won_since_ready", std::to_string(record.won.size()));
+  RecordProperty("bids_from_configured_key", std::to_string(record.bids.size()));
+  EXPECT_THAT(record, MatchesTheBuilder());
 }
 
 TEST_F(RelayBids, EveryDeliveredPayloadIsTheChainsBlock) {

@@ -62,6 +62,10 @@ TEST(EnvironmentFiles, LocalLoads) {
   EXPECT_EQ(env.resolved_redacted["hub"]["admin_password"], "[REDACTED]");
   EXPECT_FALSE(env.expect.boot_steps.empty());
   EXPECT_FALSE(env.staging_safe_only);
+  EXPECT_LT(env.expect.boot_budget_seconds, env.expect.ready_wait_seconds) << "the budget can fail";
+  ASSERT_FALSE(env.expect.rendered_values.empty());
+  EXPECT_EQ(env.expect.rendered_values[0].file, "/etc/hostname");
+  EXPECT_EQ(env.expect.rendered_values[0].values, std::vector<std::string>{"instance_name"});
 }
 
 TEST(EnvironmentFiles, PlaygroundLoadsWithThePlaygroundPorts) {
@@ -185,6 +189,10 @@ TEST_F(EnvironmentChecks, ModesAndKindsAreChecked) {
   EXPECT_EQ(loadError(R"({"name": "x", "kind": "dev", "l1": {"mode": "local"}, "hub": {"mode": "local"},
                           "vm": {"mode": "twin"}, "expect": {"extra_data": "this extra data string is far too long"}})"),
             file() + ": /expect/extra_data: 38 bytes; a block's extraData holds at most 32");
+  EXPECT_EQ(loadError(R"({"name": "x", "kind": "dev", "l1": {"mode": "local"}, "hub": {"mode": "local"},
+                          "vm": {"mode": "twin"}, "expect": {"boot_budget_seconds": 300, "ready_wait_seconds": 300}})"),
+            file() + ": /expect/ready_wait_seconds: 300 s is not longer than boot_budget_seconds (300 s): the budget "
+                     "could never fail");
 }
 
 // --- selection ---

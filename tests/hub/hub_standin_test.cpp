@@ -173,7 +173,7 @@ TEST(HubStandin, AttachToNothingFailsWithTheUrl) {
 }
 
 TEST(HubStandin, ComposeModeSkipsWithoutADockerEngine) {
-  auto reason = BuilderHub::skipReason({.mode = HubMode::kCompose});
+  auto reason = BuilderHub::unavailableReason({.mode = HubMode::kCompose});
   auto docker = e2e::findProgram("docker");
   bool engine = false;
   if (docker) {
@@ -187,9 +187,9 @@ TEST(HubStandin, ComposeModeSkipsWithoutADockerEngine) {
   } else {
     ASSERT_TRUE(reason.has_value()) << "no Docker engine, but no skip reason";
     EXPECT_THAT(*reason, HasSubstr("Docker"));
-    EXPECT_THROW(BuilderHub::start({.mode = HubMode::kCompose}), HubSetupError);
+    EXPECT_THROW(BuilderHub::start({.mode = HubMode::kCompose}), HubUnavailable);
   }
-  EXPECT_EQ(BuilderHub::skipReason({}), std::nullopt) << "local mode needs nothing";
+  EXPECT_EQ(BuilderHub::unavailableReason({}), std::nullopt) << "local mode needs nothing";
 }
 
 TEST(HubStandin, ListensOnLoopbackOnly) {

@@ -150,6 +150,9 @@ TEST_F(OrderflowOnHost, EitherSignatureHeaderWorksAndTheBuilderNetOneWins) {
 TEST_F(OrderflowOnHost, SustainedFlowIsIncludedAndItsLatencyRecorded) {
   auto report = orderflow_->runFlow({.transactions_per_second = 3, .duration = 8s, .inclusion_budget = 60s});
   EXPECT_GE(report.sent, 20u);
+  EXPECT_EQ(report.senders, 16u) << "fresh senders, funded through the proxy first";
+  EXPECT_GT(report.bundled, 0u) << report.describe();
+  EXPECT_LT(report.bundled, report.sent) << report.describe();
   EXPECT_EQ(report.refused, 0u) << report.describe();
   EXPECT_GE(report.inclusion_ratio(), 0.99) << report.describe();
   EXPECT_GT(report.latencyPercentile(50), 0.0);

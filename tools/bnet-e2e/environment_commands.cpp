@@ -163,7 +163,7 @@ int hold(const EnvOptions& o) {
   try {
     testbed = Testbed::launch(env, artifact_dir);
     state = testbed->state();
-  } catch (const TestbedUnavailable& e) {
+  } catch (const e2e::Unavailable& e) {
     state.environment = env.file.string();
     state.unavailable = e.what();
     state.write(file);
@@ -252,7 +252,7 @@ int up(const EnvOptions& o) {
   if (rc != 0) throw CommandError(kExitFailed, fmt::format("cannot start the holder: {}", std::strerror(rc)));
 
   auto budget = o.timeout_seconds > 0 ? std::chrono::seconds(o.timeout_seconds)
-                                      : std::chrono::seconds(env.expect.boot_budget_seconds + 300);
+                                      : std::chrono::seconds(env.expect.ready_wait_seconds + 300);
   Progress progress(fmt::format("up {}", env.name));
   progress.note(fmt::format("holder pid {}, log {}", pid, log.string()));
   progress.update("starting the L1 devnet and BuilderHub");

@@ -248,6 +248,8 @@ int runFlowProxy(const FlowProxyConfig& config, const StopSignal& stop, Logger& 
             {"builder_ready_endpoint", config.builder_ready_endpoint.empty() ? "none" : config.builder_ready_endpoint},
             {"builder_hub_url", config.builder_hub_url.empty() ? "none" : config.builder_hub_url},
             {"orderflow_signer", signer}});
+  // The real FlowProxy's start line (attestation-and-orderflow-addendum.md §2.3).
+  log.info(kTarget, "running with orderflow signer", {{"address", signer}});
 
   if (!config.builder_hub_url.empty()) {
     if (!registerWithHub(config, stop, log, metrics)) return stop.requested() ? 0 : 1;
