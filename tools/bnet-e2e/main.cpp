@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   bnet::cli::addRunCommand(app, std::move(ctest_args));
   bnet::cli::addMeasureCommand(app);
   bnet::cli::addReportCommand(app);
+  bnet::cli::addSummaryCommands(app);
   auto* hub = app.add_subcommand("hub", "BuilderHub tasks through its admin API");
   hub->require_subcommand(1);
   bnet::cli::addHubAllowCommand(*hub);

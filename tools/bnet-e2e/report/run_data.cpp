@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "framework/artifacts/artifacts.hpp"
+#include "framework/testing/exit_codes.hpp"
 #include "tools/bnet-e2e/report/report.hpp"
 
 namespace bnet::report {
@@ -106,6 +107,20 @@ std::string skipReason(std::string_view output) {
   return text;
 }
 
+// GoogleTest's XML puts "<file>:<line>" on the first line of a skip message; the reason
+// follows.
+std::string withoutLocation(std::string message) {
+  auto newline = message.find('\n');
+  if (newline == std::string::npos) return message;
+  std::string_view first(message.data(), newline);
+  auto colon = first.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == first.size() ||
+      !std::all_of(first.begin() + static_cast<std::ptrdiff_t>(colon) + 1, first.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return message;
+  }
+  return message.substr(newline + 1);
+}
+
 std::string lastLines(std::string_view output, std::size_t n) {
   auto lines = splitLines(output);
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
@@ -165,8 +180,9 @@ void readTestCase(const tinyxml2::XMLElement* tc, std::size_t index, const std::
   } else if (skipped != nullptr || status == "notrun" || status == "disabled" || attr(tc, "result") == "skipped") {
     r.status = TestStatus::kSkipped;
     std::string reason = skipReason(output);
-    if (reason.empty() && skipped != nullptr) reason = attr(skipped, "message");
-    if (reason == "SKIP_REGULAR_EXPRESSION_MATCHED") reason.clear();  // ctest's, not the test's
+    if (reason.empty() && skipped != nullptr) reason = withoutLocation(attr(skipped, "message"));
+    // ctest's, not the test's
+    if (reason == "SKIP_REGULAR_EXPRESSION_MATCHED" || reason.starts_with("SKIP_RETURN_CODE=")) reason.clear();
     if (reason.empty() && status == "disabled") reason = "disabled";
     r.message = clip(reason.empty() ? std::string("(no reason given)") : std::move(reason));
   }
@@ -380,6 +396,105 @@ void parseLatencyCsv(std::string_view csv, const std::string& file, Latency& int
   into.files.push_back(file);
 }
 
+namespace {
+
+int severity(TestStatus status) {
+  switch (status) {
+    case TestStatus::kPassed: return 0;
+    case TestStatus::kSkipped: return 1;
+    case TestStatus::kFailed: return 2;
+  }
+  return 2;
+}
+
+// "orderflow_test.4242.xml" -> "orderflow_test": the binary that wrote it.
+std::string binaryOf(const std::string& file_name) {
+  std::string stem = fs::path(file_name).stem().string();
+  auto dot = stem.rfind('.');
+  return dot == std::string::npos ? stem : stem.substr(0, dot);
+}
+
+}  // namespace
+
+TestResults mergeResults(const TestResults& ctest, const std::vector<GtestFile>& gtest_files) {
+  TestResults out;
+  out.missing = ctest.missing;
+  std::map<std::string, std::size_t> by_name;  // index into out.tests
+  std::map<std::string, std::vector<std::string>> by_binary;
+  for (const auto& file : gtest_files) {
+    for (const auto& t : file.results.tests) {
+      by_binary[file.binary].push_back(t.name);
+      auto it = by_name.find(t.name);
+      if (it == by_name.end()) {
+        by_name[t.name] = out.tests.size();
+        out.tests.push_back(t);
+      } else if (severity(t.status) > severity(out.tests[it->second].status)) {
+        out.tests[it->second] = t;  // run twice in one run: the worse result counts
+      }
+    }
+  }
+  out.gtest_processes = gtest_files.size();
+  for (const auto& entry : ctest.tests) {
+    std::vector<std::string> covered;
+    if (by_name.count(entry.name)) {
+      covered.push_back(entry.name);
+    } else if (auto b = by_binary.find(entry.name); b != by_binary.end()) {
+      covered = b->second;
+    }
+    if (covered.empty()) {
+      // No GoogleTest results: not a GoogleTest program (E2eEnvironment.Up), or a process
+      // that died before writing them (a timeout, a crash). ctest's word is all there is.
+      out.tests.push_back(entry);
+      ++out.ctest_only;
+      continue;
+    }
+    const bool any_failed = std::any_of(covered.begin(), covered.end(), [&](const std::string& name) {
+      return out.tests[by_name.at(name)].status == TestStatus::kFailed;
+    });
+    if (entry.status == TestStatus::kFailed && !any_failed) {
+      // Its tests passed or skipped, yet the process failed (after them: a crash at exit, a
+      // leak check): a failure of its own.
+      TestResult failed = entry;
+      failed.message = "the test process failed after its GoogleTest results were written:\n" + entry.message;
+      out.tests.push_back(std::move(failed));
+    }
+  }
+  return out;
+}
+
+TestResults loadResults(const fs::path& dir, const std::optional<fs::path>& ctest_junit) {
+  TestResults ctest;
+  if (ctest_junit) {
+    std::ifstream in(*ctest_junit, std::ios::binary);
+    if (!in) {
+      ctest.missing = ctest_junit->string();
+    } else {
+      std::ostringstream text;
+      text << in.rdbuf();
+      ctest = parseJunit(text.str(), ctest_junit->string());
+    }
+  } else if (auto xml = readRunFile(dir, "junit.xml")) {
+    ctest = parseJunit(*xml, "junit.xml");
+  } else {
+    ctest.missing = "junit.xml";
+  }
+  std::vector<GtestFile> files;
+  std::error_code ec;
+  const fs::path gtest_dir = dir / e2e::kGtestResultsFolder;
+  if (fs::is_directory(fs::symlink_status(gtest_dir, ec))) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(gtest_dir, ec)) {
+      if (entry.path().extension() == ".xml") names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+      const std::string rel = std::string(e2e::kGtestResultsFolder) + "/" + name;
+      if (auto xml = readRunFile(dir, rel)) files.push_back({.binary = binaryOf(name), .results = parseJunit(*xml, rel)});
+    }
+  }
+  return mergeResults(ctest, files);
+}
+
 RunData loadRun(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw std::invalid_argument(fmt::format("{} is not a folder", dir.string()));
@@ -388,13 +503,9 @@ RunData loadRun(const fs::path& dir) {
   auto normal = fs::absolute(dir).lexically_normal();
   run.name = (normal.has_filename() ? normal.filename() : normal.parent_path().filename()).string();
 
-  if (auto xml = readRunFile(dir, "junit.xml")) {
-    run.results = parseJunit(*xml, "junit.xml");
-    for (auto& t : run.results.tests) {
-      t.logs = filesUnder(dir, dir / e2e::Artifacts::folderName(t.name), kMaxLinksPerTest);
-    }
-  } else {
-    run.results.missing = "junit.xml";
+  run.results = loadResults(dir);
+  for (auto& t : run.results.tests) {
+    t.logs = filesUnder(dir, dir / e2e::Artifacts::folderName(t.name), kMaxLinksPerTest);
   }
 
   const std::string boot_file = "testbed/builder/boot-timeline.json";
