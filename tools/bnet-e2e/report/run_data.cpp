@@ -283,8 +283,12 @@ std::optional<double> parseNumber(std::string_view text) {
 
 }  // namespace
 
-TestResults parseJunit(std::string_view xml, const std::string& file) {
-  tinyxml2::XMLDocument doc;
+namespace {
+
+// The <testsuite> elements of a JUnit document: the root itself (ctest), or its children
+// (<testsuites>, GoogleTest). `doc` holds the parsed text of `file`.
+std::vector<const tinyxml2::XMLElement*> testSuites(tinyxml2::XMLDocument& doc, std::string_view xml,
+                                                    const std::string& file) {
   if (doc.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS) {
     throw ReportError(file, fmt::format("line {}", doc.ErrorLineNum()), doc.ErrorStr());
   }
@@ -299,14 +303,60 @@ TestResults parseJunit(std::string_view xml, const std::string& file) {
     throw ReportError(file, fmt::format("line {}", root->GetLineNum()),
                       fmt::format("the root element is <{}>, expected <testsuites> or <testsuite>", root->Name()));
   }
+  return suites;
+}
+
+}  // namespace
+
+TestResults parseJunit(std::string_view xml, const std::string& file) {
+  tinyxml2::XMLDocument doc;
   TestResults out;
   std::size_t index = 0;
-  for (const auto* s : suites) {
+  for (const auto* s : testSuites(doc, xml, file)) {
     for (const auto* tc = s->FirstChildElement("testcase"); tc; tc = tc->NextSiblingElement("testcase")) {
       readTestCase(tc, index++, file, out);
     }
   }
   return out;
+}
+
+MergedJunit mergeJunitFiles(const std::vector<std::pair<std::string, std::string>>& files,
+                            const std::string& suite_name) {
+  static const char* const kCounts[] = {"tests", "failures", "errors", "disabled", "skipped"};
+  tinyxml2::XMLDocument out;
+  out.InsertEndChild(out.NewDeclaration());
+  auto* merged = out.NewElement("testsuite");
+  out.InsertEndChild(merged);
+  merged->SetAttribute("name", suite_name.c_str());
+  std::int64_t totals[std::size(kCounts)] = {};
+  double seconds = 0;
+  for (const auto& [name, text] : files) {
+    tinyxml2::XMLDocument doc;
+    for (const auto* suite : testSuites(doc, text, name)) {
+      for (std::size_t k = 0; k < std::size(kCounts); ++k) {
+        double v = 0;
+        if (suite->Attribute(kCounts[k]) != nullptr && suite->QueryDoubleAttribute(kCounts[k], &v) != tinyxml2::XML_SUCCESS) {
+          throw ReportError(name, fmt::format("line {}", suite->GetLineNum()),
+                            fmt::format("{}=\"{}\" is not a number", kCounts[k], suite->Attribute(kCounts[k])));
+        }
+        totals[k] += static_cast<std::int64_t>(v);
+      }
+      double t = 0;
+      if (suite->QueryDoubleAttribute("time", &t) == tinyxml2::XML_SUCCESS && std::isfinite(t)) seconds += t;
+      for (const auto* tc = suite->FirstChildElement("testcase"); tc; tc = tc->NextSiblingElement("testcase")) {
+        merged->InsertEndChild(tc->DeepClone(&out));
+      }
+    }
+  }
+  for (std::size_t k = 0; k < std::size(kCounts); ++k) merged->SetAttribute(kCounts[k], totals[k]);
+  merged->SetAttribute("time", fmt::format("{:.3f}", seconds).c_str());
+  merged->SetAttribute("shards", static_cast<std::int64_t>(files.size()));
+  tinyxml2::XMLPrinter printer;
+  out.Print(&printer);
+  return {.xml = printer.CStr(),
+          .tests = static_cast<std::size_t>(totals[0]),
+          .failures = static_cast<std::size_t>(totals[1] + totals[2]),
+          .skipped = static_cast<std::size_t>(totals[4])};
 }
 
 BootTimeline parseBootTimeline(std::string_view text, const std::string& file) {

@@ -1,9 +1,6 @@
 // A run's summary (bnet-e2e summary, bnet-e2e run, the end of the main job and the
-// self-test) and the merge of the JUnit files of a run's shards (bnet-e2e merge).
+// self-test).
 #include <fmt/format.h>
-#include <tinyxml2.h>
-
-#include <cmath>
 
 #include "framework/env/selection.hpp"
 #include "tools/bnet-e2e/report/report.hpp"
@@ -65,59 +62,6 @@ Summary summarize(const TestResults& results, const SummaryPolicy& policy) {
   if (results.tests.empty() && results.missing.empty()) s.text += "summary: FAILED: no test results\n";
   s.passed = failed == 0 && !skips_fail && results.missing.empty() && !results.tests.empty();
   return s;
-}
-
-MergedJunit mergeJunitFiles(const std::vector<std::pair<std::string, std::string>>& files,
-                            const std::string& suite_name) {
-  static const char* const kCounts[] = {"tests", "failures", "errors", "disabled", "skipped"};
-  tinyxml2::XMLDocument out;
-  out.InsertEndChild(out.NewDeclaration());
-  auto* merged = out.NewElement("testsuite");
-  out.InsertEndChild(merged);
-  merged->SetAttribute("name", suite_name.c_str());
-  std::int64_t totals[std::size(kCounts)] = {};
-  double seconds = 0;
-  for (const auto& [name, text] : files) {
-    tinyxml2::XMLDocument doc;
-    if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) {
-      throw ReportError(name, fmt::format("line {}", doc.ErrorLineNum()), doc.ErrorStr());
-    }
-    const auto* root = doc.RootElement();
-    if (root == nullptr) throw ReportError(name, "line 1", "no root element");
-    std::vector<const tinyxml2::XMLElement*> suites;
-    if (std::string_view(root->Name()) == "testsuite") {
-      suites.push_back(root);
-    } else if (std::string_view(root->Name()) == "testsuites") {
-      for (const auto* s = root->FirstChildElement("testsuite"); s; s = s->NextSiblingElement("testsuite")) suites.push_back(s);
-    } else {
-      throw ReportError(name, fmt::format("line {}", root->GetLineNum()),
-                        fmt::format("the root element is <{}>, expected <testsuites> or <testsuite>", root->Name()));
-    }
-    for (const auto* suite : suites) {
-      for (std::size_t k = 0; k < std::size(kCounts); ++k) {
-        double v = 0;
-        if (suite->Attribute(kCounts[k]) != nullptr && suite->QueryDoubleAttribute(kCounts[k], &v) != tinyxml2::XML_SUCCESS) {
-          throw ReportError(name, fmt::format("line {}", suite->GetLineNum()),
-                            fmt::format("{}=\"{}\" is not a number", kCounts[k], suite->Attribute(kCounts[k])));
-        }
-        totals[k] += static_cast<std::int64_t>(v);
-      }
-      double t = 0;
-      if (suite->QueryDoubleAttribute("time", &t) == tinyxml2::XML_SUCCESS && std::isfinite(t)) seconds += t;
-      for (const auto* tc = suite->FirstChildElement("testcase"); tc; tc = tc->NextSiblingElement("testcase")) {
-        merged->InsertEndChild(tc->DeepClone(&out));
-      }
-    }
-  }
-  for (std::size_t k = 0; k < std::size(kCounts); ++k) merged->SetAttribute(kCounts[k], totals[k]);
-  merged->SetAttribute("time", fmt::format("{:.3f}", seconds).c_str());
-  merged->SetAttribute("shards", static_cast<std::int64_t>(files.size()));
-  tinyxml2::XMLPrinter printer;
-  out.Print(&printer);
-  return {.xml = printer.CStr(),
-          .tests = static_cast<std::size_t>(totals[0]),
-          .failures = static_cast<std::size_t>(totals[1] + totals[2]),
-          .skipped = static_cast<std::size_t>(totals[4])};
 }
 
 }  // namespace bnet::report
