@@ -85,8 +85,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "reaper: %s\n", note.c_str());
     }
     e2e::consumeEnvFlag(argc, argv);
-    ::testing::InitGoogleTest(&argc, argv);
+    // Before GoogleTest reads its flags: it sets up its XML output there, and an explicit
+    // --gtest_output still wins.
     results = writeResultsIntoTheRunFolder(argc > 0 ? argv[0] : "test");
+    ::testing::InitGoogleTest(&argc, argv);
+    if (::testing::GTEST_FLAG(output) != "xml:" + results.string()) results.clear();
     e2e::installArtifactsListener();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", argc > 0 ? argv[0] : "test", e.what());

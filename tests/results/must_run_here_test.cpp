@@ -114,7 +114,7 @@ TEST_F(MustRunHere, UpOnLocalFailsAndNamesTheCauseUnlessSkipsAreAllowed) {
 
   auto allowed = run(cli_, {"up", "--env", "local", "--state", state.string()}, {{"BNET_E2E_ALLOW_SKIPS", "1"}}, 600s);
   EXPECT_TRUE(allowed.status.success()) << allowed.output;
-  EXPECT_THAT(allowed.output, HasSubstr("environment local cannot run here: "));
+  EXPECT_THAT(allowed.output, HasSubstr("local.json cannot run here: "));
   ASSERT_TRUE(fs::exists(state)) << allowed.output;
   EXPECT_THAT(TestbedState::read(state).unavailable, HasSubstr("twin image")) << "the suites skip with this reason";
   auto down = run(cli_, {"down", "--state", state.string()}, {}, 120s);
@@ -126,7 +126,7 @@ TEST_F(MustRunHere, UpOnPlaygroundKeepsSkippingWithTheReason) {
   const auto state = dir_ / "playground.json";
   auto up = run(cli_, {"up", "--env", "playground", "--state", state.string()}, {}, 300s);
   EXPECT_TRUE(up.status.success()) << up.output;
-  EXPECT_THAT(up.output, HasSubstr("environment playground cannot run here: "));
+  EXPECT_THAT(up.output, HasSubstr("playground.json cannot run here: "));
   ASSERT_TRUE(fs::exists(state)) << up.output;
   EXPECT_FALSE(TestbedState::read(state).unavailable.empty());
   auto down = run(cli_, {"down", "--state", state.string()}, {}, 120s);

@@ -71,6 +71,7 @@ int summary(const SummaryOptions& o) {
   }
   auto s = report::summarize(results, policy);
   fmt::print("{}", s.text);
+  std::fflush(stdout);  // before main's message on stderr
   return s.passed ? 0 : kExitFailed;
 }
 
