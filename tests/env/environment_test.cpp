@@ -66,6 +66,7 @@ TEST(EnvironmentFiles, LocalLoads) {
   ASSERT_FALSE(env.expect.rendered_values.empty());
   EXPECT_EQ(env.expect.rendered_values[0].file, "/etc/hostname");
   EXPECT_EQ(env.expect.rendered_values[0].values, std::vector<std::string>{"instance_name"});
+  EXPECT_TRUE(env.must_run_here) << "setup installs all local needs: a skip there is an error";
 }
 
 TEST(EnvironmentFiles, PlaygroundLoadsWithThePlaygroundPorts) {
@@ -87,6 +88,7 @@ TEST(EnvironmentFiles, PlaygroundLoadsWithThePlaygroundPorts) {
   EXPECT_EQ(env.vm.https_url, "https://127.0.0.1:10443");
   EXPECT_EQ(env.expect.extra_data, "Playground VM Builder ⚡🤖");
   EXPECT_EQ(env.expect.instance_name, "playground-vm-builder");
+  EXPECT_FALSE(env.must_run_here) << "playground skips with the reason when its prerequisites are absent";
 }
 
 TEST(EnvironmentFiles, PlaygroundBuildernetRunsTheMkosiRecipe) {
@@ -125,6 +127,7 @@ TEST(EnvironmentFiles, StagingLoadsFromVariables) {
   Environment env = Environment::load(kEnvDir / "staging.json", vars(kStagingVars), redactor);
   EXPECT_EQ(env.kind, bnet::EnvironmentKind::kStaging);
   EXPECT_TRUE(env.staging_safe_only);
+  EXPECT_FALSE(env.must_run_here);
   EXPECT_EQ(env.l1.mode, bnet::L1Mode::kAttach);
   EXPECT_EQ(env.l1.chain_id, 560048);
   EXPECT_EQ(env.l1.slot_seconds, 12);
