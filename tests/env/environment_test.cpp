@@ -188,7 +188,8 @@ TEST_F(EnvironmentChecks, ModesAndKindsAreChecked) {
   EXPECT_EQ(loadError(R"({"name": "x", "kind": "dev", "l1": {"mode": "local"}, "hub": {"mode": "local"},
                           "vm": {"mode": "twin", "memory": 4096}})"),
             file() + ": /vm/memory: unknown key; expected one of: cpus, http_url, https_url, image, known_hosts, "
-                     "memory_mib, mode, operator_api_url, rpc_url, ssh_host, ssh_identity, ssh_port, ssh_user");
+                     "memory_mib, mode, operator_api_url, orderflow_signature_header, rpc_url, ssh_host, ssh_identity, "
+                     "ssh_port, ssh_user");
   EXPECT_EQ(loadError(R"({"name": "x", "kind": "dev", "l1": {"mode": "local"}, "hub": {"mode": "local"},
                           "vm": {"mode": "twin"}, "expect": {"extra_data": "this extra data string is far too long"}})"),
             file() + ": /expect/extra_data: 38 bytes; a block's extraData holds at most 32");
