@@ -60,7 +60,7 @@ TEST(EnvironmentFiles, LocalLoads) {
   EXPECT_EQ(env.vm.mode, bnet::VmMode::kTwin);
   EXPECT_EQ(env.hub.admin_password, "local-hub-admin-password");
   EXPECT_EQ(env.resolved_redacted["hub"]["admin_password"], "[REDACTED]");
-  EXPECT_FALSE(env.expect.boot_steps.empty());
+  EXPECT_EQ(env.image().name, "twin");
   EXPECT_FALSE(env.staging_safe_only);
 }
 
