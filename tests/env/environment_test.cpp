@@ -10,6 +10,7 @@
 
 #include "framework/env/selection.hpp"
 #include "tests/artifacts/run_binary.hpp"
+#include "tests/support/error_of.hpp"
 
 namespace {
 
@@ -40,15 +41,7 @@ const std::map<std::string, std::string> kStagingVars = {
     {"BNET_STAGING_INSTANCE_NAME", "staging-builder-1"},
 };
 
-template <class F>
-std::string errorOf(F&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using e2e::testing::errorOf;
 
 TEST(EnvironmentFiles, LocalLoads) {
   e2e::Redactor redactor;

@@ -15,6 +15,7 @@
 #include "fixtures/environment/environment.hpp"
 #include "framework/env/env_file.hpp"
 #include "tests/artifacts/run_binary.hpp"
+#include "tests/support/error_of.hpp"
 
 namespace {
 
@@ -27,15 +28,7 @@ using ::testing::HasSubstr;
 const fs::path kEnvDir = fs::path(BNET_E2E_SOURCE_DIR_FOR_TESTS) / "environments";
 const fs::path kImages = kEnvDir / "images";
 
-template <class F>
-std::string errorOf(F&& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using e2e::testing::errorOf;
 
 // Leaf pointers where a and b differ (a value present on one side only counts as one leaf).
 void diffPaths(const json& a, const json& b, const std::string& at, std::set<std::string>& out) {
