@@ -232,4 +232,29 @@ std::vector<std::string> EnvObject::strings(std::string_view key, std::vector<st
   return strings(key);
 }
 
+std::vector<std::int64_t> EnvObject::integers(std::string_view key, std::vector<std::int64_t> fallback,
+                                              IntRange range) {
+  const json* v = find(key);
+  if (v == nullptr) return fallback;
+  if (!v->is_array()) fail(key, "expected an array of integers, got " + typeOf(*v));
+  std::vector<std::int64_t> out;
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const json& item = (*v)[i];
+    const std::string where = jsonPointerChild(pointerTo(key), std::to_string(i));
+    if (!item.is_number_integer()) throw EnvFileError::atPointer(file(), where, "expected an integer, got " + typeOf(item));
+    const std::int64_t n = item.get<std::int64_t>();
+    if (n < range.min || n > range.max) {
+      throw EnvFileError::atPointer(file(), where, fmt::format("{} is outside {}..{}", n, range.min, range.max));
+    }
+    out.push_back(n);
+  }
+  return out;
+}
+
+std::vector<std::string> EnvObject::keys() const {
+  std::vector<std::string> out;
+  for (const auto& item : value_->items()) out.push_back(item.key());
+  return out;
+}
+
 }  // namespace e2e

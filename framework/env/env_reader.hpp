@@ -71,6 +71,10 @@ class EnvObject {
   // An array of strings.
   std::vector<std::string> strings(std::string_view key);
   std::vector<std::string> strings(std::string_view key, std::vector<std::string> fallback);
+  // An array of integers (each within range).
+  std::vector<std::int64_t> integers(std::string_view key, std::vector<std::int64_t> fallback, IntRange range = {});
+  // This object's keys in file order, for objects keyed by name (read each with object()).
+  std::vector<std::string> keys() const;
 
   // A nested object read with read(EnvObject&); required, or read as {} when absent.
   template <class F>

@@ -67,13 +67,17 @@ EnvSelection selectedEnvironment() {
   return {std::string(kDefaultEnvironment), "default"};
 }
 
-fs::path environmentsDir() {
-  const char* dir = std::getenv("BNET_E2E_ENV_DIR");
-  if (dir != nullptr && *dir != '\0') return dir;
+fs::path builtinEnvironmentsDir() {
   std::error_code ec;
   fs::path source = BNET_E2E_SOURCE_ENV_DIR;
   if (!source.empty() && fs::is_directory(source, ec)) return source;
   return BNET_E2E_INSTALLED_ENV_DIR;
+}
+
+fs::path environmentsDir() {
+  const char* dir = std::getenv("BNET_E2E_ENV_DIR");
+  if (dir != nullptr && *dir != '\0') return dir;
+  return builtinEnvironmentsDir();
 }
 
 fs::path resolveEnvironmentPath(std::string_view name_or_path) {

@@ -26,6 +26,9 @@ EnvSelection selectedEnvironment();
 // BNET_E2E_ENV_DIR, else the source tree's environments/ (when it exists), else the
 // installed copy (<datadir>/bnet-e2e/environments).
 std::filesystem::path environmentsDir();
+// The source tree's environments/ (when it exists), else the installed copy; ignores
+// BNET_E2E_ENV_DIR.
+std::filesystem::path builtinEnvironmentsDir();
 // A value holding '/' or ending in ".json" is a path, used as is; a NAME is
 // environmentsDir()/NAME.json. Throws std::invalid_argument when the file does not exist
 // (naming the place looked in and the environments found there).

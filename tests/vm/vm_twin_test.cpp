@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "fixtures/hub/builder_hub.hpp"
+#include "fixtures/image/boot_order.hpp"
 #include "fixtures/l1/l1_devnet.hpp"
 #include "fixtures/ssh/systemd.hpp"
 #include "fixtures/vm/builder_vm.hpp"
@@ -192,6 +193,11 @@ TEST_F(TwinBoot, BootTimelineKeepsTheRealPartialOrder) {
     EXPECT_GE(*after->started_s, *bound) << edge.after << " started before " << edge.before
                                          << (edge.started_only ? " started" : " finished") << "\n" << timeline.describe();
   }
+  // And every edge of the twin profile's partial order (environments/images/twin.json).
+  const auto profile = bnet::ImageProfile::load(bnet::ImageProfile::defaultDir() / "twin.json");
+  auto order = bnet::checkBootOrder(profile, timeline);
+  EXPECT_TRUE(order.ok()) << order.describe() << "\n" << timeline.describe();
+  EXPECT_FALSE(order.held.empty()) << order.describe();
   for (const auto& step : timeline.steps) {
     EXPECT_TRUE(step.finished_s.has_value()) << step.unit << " never finished starting\n" << timeline.describe();
     if (step.started_s && step.finished_s) {

@@ -212,7 +212,7 @@ struct Component {
 std::vector<std::string> builderUnits(const TestbedState& state) {
   std::vector<std::string> units;
   try {
-    units = Environment::load(state.environment).expect.boot_steps;
+    units = Environment::load(state.environment).image().unitNames();
   } catch (const std::exception&) {
     // The environment file moved or needs credentials: the default boot units.
   }

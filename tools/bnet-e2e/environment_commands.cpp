@@ -264,7 +264,7 @@ int up(const EnvOptions& o) {
   progress.note(fmt::format("holder pid {}, log {}", pid, log.string()));
   progress.update("starting the L1 devnet and BuilderHub");
   BootWatcher boot(e2e::Artifacts::instance().runDir() / "testbed" / "builder" / "console.log",
-                   env.expect.boot_steps.empty() ? defaultBootUnits() : env.expect.boot_steps);
+                   env.image().unitNames());
   TestbedState state;
   try {
     e2e::eventually(fmt::format("environment {} up", env.name), budget, [&] {
