@@ -18,12 +18,14 @@ function(bnet_e2e_add_scenario target)
   target_link_libraries(${target} PRIVATE bnet_e2e::fixtures bnet_e2e::framework bnet_e2e::test_main ${S_LIBS})
   gtest_discover_tests(${target} DISCOVERY_TIMEOUT 60 NO_PRETTY_VALUES TEST_LIST ${target}_TESTS)
   # Properties from a second include file: gtest_discover_tests would flatten list values
-  # (two labels). GTEST_SKIP() shows as "Skipped" in ctest.
+  # (two labels). GTEST_SKIP() shows as "Skipped" in ctest: the test main exits 77 when none
+  # failed and some were skipped, and writes the GoogleTest XML into the run folder for
+  # `bnet-e2e summary` (BNET_E2E_GTEST_XML).
   set(props_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_properties.cmake")
   file(WRITE "${props_file}"
     "foreach(t IN LISTS ${target}_TESTS)\n"
     "  set_tests_properties(\"\${t}\" PROPERTIES LABELS [==[${S_LABELS}]==] TIMEOUT ${S_TIMEOUT}\n"
-    "    SKIP_REGULAR_EXPRESSION [==[\\[  SKIPPED \\]]==])\n"
+    "    SKIP_RETURN_CODE 77 ENVIRONMENT BNET_E2E_GTEST_XML=1)\n"
     "endforeach()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${props_file}")
 endfunction()

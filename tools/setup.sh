@@ -2,7 +2,9 @@
 # Installs what buildernet-e2e needs on Debian 12 (idempotent), then configures and builds.
 # This script owns the package list. Usage: tools/setup.sh [--no-build] [--build-dir DIR]
 # Environment: BNET_E2E_CACHE (default ~/.cache/bnet-e2e) holds the npm packages and the
-# twin image; BNET_E2E_BUILD_DIR (default ./build); BNET_E2E_CMAKE_ARGS (extra -D flags).
+# twin image; BNET_E2E_BUILD_DIR (default ./build); BNET_E2E_CMAKE_ARGS (extra -D flags);
+# BNET_E2E_ALLOW_SKIPS=1 lets setup go on when the twin image cannot be built (it fails
+# otherwise) and lets the runs' tests skip where a prerequisite is missing.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -33,8 +35,6 @@ packages=(
   openssh-server openssh-client curl ca-certificates procps iproute2
   # the report test loads the HTML report in headless Chromium
   chromium
-  # tools/merge-shards.sh (JUnit merge)
-  python3
   # bench/ scripts (GNU time -v, JSON and arithmetic in bash)
   time jq bc
 )
@@ -72,12 +72,24 @@ if ! grep -q "\"version\": \"$ethers_version\"" "$npm_dir/node_modules/ethers/pa
 fi
 
 # The twin VM image (Debian bookworm via debootstrap), cached under $cache/twin/<recipe hash>;
-# rebuilt only when tools/twin-image/ changes. Without it the VM tests skip, so a failed
-# build (e.g. no Debian mirror) is a warning here, not the end of setup.
+# rebuilt only when tools/twin-image/ changes. The local environment must run here, so an
+# image that cannot be built (e.g. no Debian mirror) ends setup with the reason, unless the
+# user allows its tests to skip instead (BNET_E2E_ALLOW_SKIPS=1).
+allow_skips=${BNET_E2E_ALLOW_SKIPS:-0}
+case "$allow_skips" in
+  0 | "" | 1) ;;
+  *) echo "setup: BNET_E2E_ALLOW_SKIPS='$allow_skips': use 1 (skips allowed) or 0" >&2; exit 2 ;;
+esac
+[ "$allow_skips" = 1 ] && echo "setup: BNET_E2E_ALLOW_SKIPS=1: tests may skip where a prerequisite is missing"
 if twin_dir=$(BNET_E2E_CACHE=$cache "$root/tools/twin-image/ensure.sh"); then
   echo "setup: twin image $twin_dir"
+elif [ "$allow_skips" = 1 ]; then
+  echo "setup: WARNING: the twin image could not be built (reason above); BNET_E2E_ALLOW_SKIPS=1, so the tests that need it will skip" >&2
 else
-  echo "setup: WARNING: the twin image could not be built; tests labelled vm will skip" >&2
+  echo "setup: FAILED: the twin image could not be built (reason above: tools/twin-image/ensure.sh);" \
+    "the local environment and the tests labelled vm need it. Fix the cause, or set BNET_E2E_ALLOW_SKIPS=1" \
+    "to let those tests skip." >&2
+  exit 1
 fi
 
 [ "$do_build" = 1 ] || exit 0

@@ -106,4 +106,11 @@ fs::path resolveEnvironmentPath(std::string_view name_or_path) {
       value, file.string(), dir.string(), found.empty() ? std::string("none") : fmt::format("{}", fmt::join(found, ", "))));
 }
 
+bool skipsAllowed() {
+  const char* value = std::getenv(std::string(kAllowSkipsVariable).c_str());
+  if (value == nullptr || *value == '\0' || std::string_view(value) == "0") return false;
+  if (std::string_view(value) == "1") return true;
+  throw std::invalid_argument(fmt::format("{}='{}': use 1 (skips allowed) or 0", kAllowSkipsVariable, value));
+}
+
 }  // namespace e2e

@@ -34,4 +34,10 @@ std::filesystem::path builtinEnvironmentsDir();
 // (naming the place looked in and the environments found there).
 std::filesystem::path resolveEnvironmentPath(std::string_view name_or_path);
 
+// The user's explicit permission for tests to skip in an environment that must run here
+// (Environment::must_run_here): BNET_E2E_ALLOW_SKIPS=1. Unset, empty or "0": not allowed.
+// Throws std::invalid_argument for any other value, naming the variable.
+inline constexpr std::string_view kAllowSkipsVariable = "BNET_E2E_ALLOW_SKIPS";
+bool skipsAllowed();
+
 }  // namespace e2e

@@ -243,15 +243,18 @@ TEST_F(CliCommands, RunRunsTheE2eTestsOrTheSuitesNamedAndSummarizes) {
 set_tests_properties(Fake.Passes PROPERTIES LABELS "e2e;boot-sequence;staging-safe")
 add_test(Fake.Fails "/bin/sh" "-c" "echo it broke with $BNET_E2E_LOCAL_HUB_PASSWORD; exit 1")
 set_tests_properties(Fake.Fails PROPERTIES LABELS "e2e;relay-bids;mutating")
-add_test(Fake.Skips "/bin/sh" "-c" "echo '[  SKIPPED ] no KVM here'")
-set_tests_properties(Fake.Skips PROPERTIES LABELS "e2e;orderflow" SKIP_REGULAR_EXPRESSION "\[  SKIPPED \]")
+add_test(Fake.Skips "/bin/sh" "-c" "echo 'no KVM here'; exit 77")
+set_tests_properties(Fake.Skips PROPERTIES LABELS "e2e;orderflow" SKIP_RETURN_CODE 77)
 add_test(Fake.Unit "/bin/sh" "-c" "exit 1")
 set_tests_properties(Fake.Unit PROPERTIES LABELS "unit")
 )");
   // The environment's secret, printed by a test: ctest's JUnit and log keep it masked.
   const std::string password = "planted-run-password-0c7e4b19d2";
-  const std::map<std::string, std::string> env = {
-      {"BNET_E2E_BINARY_DIR", build.string()}, {"BNET_E2E_ENV", "local"}, {"BNET_E2E_LOCAL_HUB_PASSWORD", password}};
+  std::map<std::string, std::string> env = {{"BNET_E2E_BINARY_DIR", build.string()},
+                                            {"BNET_E2E_ARTIFACTS", (dir_ / "artifacts").string()},
+                                            {"BNET_E2E_ENV", "local"},
+                                            {"BNET_E2E_LOCAL_HUB_PASSWORD", password},
+                                            {"BNET_E2E_ALLOW_SKIPS", ""}};
 
   auto all = run({"run"}, env);
   EXPECT_EQ(all.status.describe(), "exited with code 1") << all.output;
@@ -274,8 +277,14 @@ set_tests_properties(Fake.Unit PROPERTIES LABELS "unit")
   EXPECT_THAT(one.output, HasSubstr("-L ^(boot-sequence)$"));
 
   auto passthrough = run({"run", "--", "-R", "Passes|Skips"}, env);
-  EXPECT_TRUE(passthrough.status.success()) << passthrough.output;
+  EXPECT_EQ(passthrough.status.describe(), "exited with code 1") << "a skip fails a run of local:\n" << passthrough.output;
   EXPECT_THAT(passthrough.output, HasSubstr("summary: 1 passed, 0 failed, 1 skipped"));
+  EXPECT_THAT(passthrough.output, HasSubstr("summary: FAILED: 1 test(s) skipped in environment local, which must run here"));
+
+  env["BNET_E2E_ALLOW_SKIPS"] = "1";
+  auto allowed = run({"run", "--", "-R", "Passes|Skips"}, env);
+  EXPECT_TRUE(allowed.status.success()) << allowed.output;
+  EXPECT_THAT(allowed.output, HasSubstr("summary: skips allowed (BNET_E2E_ALLOW_SKIPS=1): 1 skipped test(s) do not fail"));
 
   auto unknown = run({"run", "boot-sequence", "nosuch"}, env);
   EXPECT_EQ(unknown.status.describe(), "exited with code 2");

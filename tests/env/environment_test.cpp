@@ -59,6 +59,7 @@ TEST(EnvironmentFiles, LocalLoads) {
   ASSERT_FALSE(env.expect.rendered_values.empty());
   EXPECT_EQ(env.expect.rendered_values[0].file, "/etc/hostname");
   EXPECT_EQ(env.expect.rendered_values[0].values, std::vector<std::string>{"instance_name"});
+  EXPECT_TRUE(env.must_run_here) << "setup installs all local needs: a skip there is an error";
 }
 
 TEST(EnvironmentFiles, PlaygroundLoadsWithThePlaygroundPorts) {
@@ -80,6 +81,7 @@ TEST(EnvironmentFiles, PlaygroundLoadsWithThePlaygroundPorts) {
   EXPECT_EQ(env.vm.https_url, "https://127.0.0.1:10443");
   EXPECT_EQ(env.expect.extra_data, "Playground VM Builder ⚡🤖");
   EXPECT_EQ(env.expect.instance_name, "playground-vm-builder");
+  EXPECT_FALSE(env.must_run_here) << "playground skips with the reason when its prerequisites are absent";
 }
 
 TEST(EnvironmentFiles, PlaygroundBuildernetRunsTheMkosiRecipe) {
@@ -118,6 +120,7 @@ TEST(EnvironmentFiles, StagingLoadsFromVariables) {
   Environment env = Environment::load(kEnvDir / "staging.json", vars(kStagingVars), redactor);
   EXPECT_EQ(env.kind, bnet::EnvironmentKind::kStaging);
   EXPECT_TRUE(env.staging_safe_only);
+  EXPECT_FALSE(env.must_run_here);
   EXPECT_EQ(env.l1.mode, bnet::L1Mode::kAttach);
   EXPECT_EQ(env.l1.chain_id, 560048);
   EXPECT_EQ(env.l1.slot_seconds, 12);
@@ -178,7 +181,8 @@ TEST_F(EnvironmentChecks, ModesAndKindsAreChecked) {
   EXPECT_EQ(loadError(R"({"name": "x", "kind": "dev", "l1": {"mode": "local"}, "hub": {"mode": "local"},
                           "vm": {"mode": "twin", "memory": 4096}})"),
             file() + ": /vm/memory: unknown key; expected one of: cpus, http_url, https_url, image, known_hosts, "
-                     "memory_mib, mode, operator_api_url, rpc_url, ssh_host, ssh_identity, ssh_port, ssh_user");
+                     "memory_mib, mode, operator_api_url, orderflow_signature_header, rpc_url, ssh_host, ssh_identity, "
+                     "ssh_port, ssh_user");
   EXPECT_EQ(loadError(R"({"name": "x", "kind": "dev", "l1": {"mode": "local"}, "hub": {"mode": "local"},
                           "vm": {"mode": "twin"}, "expect": {"extra_data": "this extra data string is far too long"}})"),
             file() + ": /expect/extra_data: 38 bytes; a block's extraData holds at most 32");

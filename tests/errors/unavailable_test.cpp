@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "framework/testing/exit_codes.hpp"
 #include "tests/artifacts/run_binary.hpp"
 
 namespace {
@@ -53,6 +54,34 @@ TEST_F(UnavailableBecomesSkip, AnEarlierFailureIsNotHiddenBySkipping) {
 TEST_F(UnavailableBecomesSkip, ACaughtUnavailableChangesNothing) {
   EXPECT_THAT(run_.output, HasSubstr("[       OK ] Demo.CatchesUnavailableAndPasses"));
   EXPECT_NE(run_.exit_code, 0) << "two demo tests fail";
+}
+
+// The child's output with GoogleTest's skip marker reworded: quoted in a failure message, the
+// marker would make ctest show this test as skipped (its discovered tests' SKIP_REGULAR_EXPRESSION).
+std::string withoutSkipMarkers(std::string text) {
+  for (auto at = text.find("[  SKIPPED ]"); at != std::string::npos; at = text.find("[  SKIPPED ]", at)) {
+    text.replace(at, 12, "[ skipped ]");
+  }
+  return text;
+}
+
+// The test main's exit code counts a converted skip as a skip: e2e::kExitSkipped (77, ctest's
+// SKIP_RETURN_CODE) when the only tests run threw e2e::Unavailable, 0 when one of them passed
+// and none was skipped.
+TEST(UnavailableExitCode, OnlyUnavailableTestsExitWithTheSkipCode) {
+  e2e::testing::TempDir dir;
+  auto skipped = e2e::testing::runBinary(UNAVAILABLE_DEMO, {"--gtest_filter=Demo.BodyThrowsUnavailable:SetUpThrows.*"},
+                                         {{"BNET_E2E_ARTIFACTS", (dir.path() / "artifacts").string()}},
+                                         dir.path() / "skipped.txt", std::chrono::seconds(30));
+  const auto output = withoutSkipMarkers(skipped.output);
+  EXPECT_EQ(skipped.exit_code, e2e::kExitSkipped) << output;
+  EXPECT_THAT(output, HasSubstr("e2e: 2 of 2 test(s) skipped, none failed (exit code 77)"));
+  EXPECT_THAT(output, HasSubstr("e2e: skipped Demo.BodyThrowsUnavailable: unavailable: twin image: not built on this machine"));
+
+  auto passed = e2e::testing::runBinary(UNAVAILABLE_DEMO, {"--gtest_filter=Demo.CatchesUnavailableAndPasses"},
+                                        {{"BNET_E2E_ARTIFACTS", (dir.path() / "artifacts").string()}},
+                                        dir.path() / "passed.txt", std::chrono::seconds(30));
+  EXPECT_EQ(passed.exit_code, 0) << withoutSkipMarkers(passed.output);
 }
 
 }  // namespace

@@ -108,7 +108,7 @@ TEST_F(ReportInChromium, ChartsAreDrawnAndAHostileMessageStaysText) {
   auto previous = copyRun("run-a");
   auto rendered = runReport({"report", current.string(), "--compare", previous.string()}, "report.log");
   ASSERT_TRUE(rendered.status.success()) << rendered.status.describe() << ": " << rendered.output;
-  EXPECT_THAT(rendered.output, HasSubstr("9 tests, 2 failed; 5 changed since run-a"));
+  EXPECT_THAT(rendered.output, HasSubstr("9 tests, 2 failed, 1 skipped; 5 changed since run-a"));
   const auto page = current / "report.html";
   ASSERT_TRUE(fs::exists(page));
 

@@ -135,6 +135,49 @@ Expected: 3 bids]]></failure>
   EXPECT_DOUBLE_EQ(results.tests[2].seconds, 0.25);
 }
 
+TEST(ReportResults, AGoogleTestSkipReasonLosesItsLocationLine) {
+  auto results = parseJunit(R"(<testsuites><testsuite name="Vm">
+    <testcase name="Boots" status="run" result="skipped" classname="Vm"><skipped message="tests/vm.cpp:42&#x0A;no twin image"/></testcase>
+    <testcase name="Ctest" status="notrun" classname="Vm"><skipped message="SKIP_RETURN_CODE=77"/></testcase>
+  </testsuite></testsuites>)", "gtest.xml");
+  ASSERT_EQ(results.tests.size(), 2u);
+  EXPECT_EQ(results.tests[0].message, "no twin image");
+  EXPECT_EQ(results.tests[1].message, "(no reason given)") << "ctest's skip marker is not the test's reason";
+}
+
+// One result per gtest: a whole-binary ctest entry counts through its gtests; a ctest entry
+// without GoogleTest results counts as ctest saw it.
+TEST(ReportResults, MergedResultsCountEachGtestOnce) {
+  TestResults ctest;
+  ctest.tests = {{.suite = "vm_twin_test", .name = "vm_twin_test", .status = TestStatus::kSkipped},
+                 {.suite = "E2eEnvironment", .name = "E2eEnvironment.Up", .status = TestStatus::kPassed},
+                 {.suite = "Boot", .name = "Boot.Hangs", .status = TestStatus::kFailed, .message = "Timeout"}};
+  TestResults whole;
+  whole.tests = {{.suite = "TwinBoot", .name = "TwinBoot.Ready", .status = TestStatus::kPassed},
+                 {.suite = "TwinBoot", .name = "TwinBoot.Ssh", .status = TestStatus::kSkipped, .message = "no KVM"},
+                 {.suite = "TwinBoot", .name = "TwinBoot.Disk", .status = TestStatus::kFailed, .message = "boom"}};
+  auto merged = mergeResults(ctest, {{.binary = "vm_twin_test", .results = whole}});
+  ASSERT_THAT(namesOf(merged.tests),
+              ElementsAre("TwinBoot.Ready", "TwinBoot.Ssh", "TwinBoot.Disk", "E2eEnvironment.Up", "Boot.Hangs"));
+  EXPECT_EQ(merged.gtest_processes, 1u);
+  EXPECT_EQ(merged.ctest_only, 2u);
+  auto verdict = summarize(merged, {.environment = "local", .must_run_here = true});
+  EXPECT_FALSE(verdict.passed);
+  EXPECT_THAT(verdict.text, HasSubstr("summary: 2 passed, 2 failed, 1 skipped"));
+  EXPECT_THAT(verdict.text, HasSubstr("  SKIPPED TwinBoot.Ssh: no KVM\n"));
+}
+
+TEST(ReportResults, ASkipFailsTheSummaryOnlyWhereTheEnvironmentMustRunHereAndSkipsAreNotAllowed) {
+  TestResults results;
+  results.tests = {{.suite = "A", .name = "A.Ok", .status = TestStatus::kPassed},
+                   {.suite = "A", .name = "A.Skip", .status = TestStatus::kSkipped, .message = "no KVM"}};
+  EXPECT_FALSE(summarize(results, {.environment = "local", .must_run_here = true}).passed);
+  EXPECT_TRUE(summarize(results, {.environment = "local", .must_run_here = true, .skips_allowed = true}).passed);
+  EXPECT_TRUE(summarize(results, {.environment = "playground"}).passed);
+  results.tests[1].status = TestStatus::kFailed;
+  EXPECT_FALSE(summarize(results, {.environment = "playground", .skips_allowed = true}).passed);
+}
+
 TEST(ReportResults, AKeptTestFolderIsLinkedRelativeToThePage) {
   auto run = loadRun(dataDir() / "run-b");
   const auto& failed = find(run, "BlockBuilding.Builds");

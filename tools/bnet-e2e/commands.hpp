@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tools/bnet-e2e/report/report.hpp"
+
 namespace bnet::cli {
 
 // Exit codes: 0 done, 1 failed while working (hub error, I/O, tests failed), 2 bad input
@@ -20,6 +22,11 @@ inline constexpr const char* kExitCodesFooter =
     "Exit codes: 0 done; 1 failed while working (not up, I/O, a hub error, tests failed); 2 bad input or "
     "arguments; 3 refused by policy (production environment, allow-any measurement outside dev). "
     "`ssh -- COMMAND` exits with COMMAND's code.";
+
+// Whether skips fail a run of the environment env_option names (empty: $BNET_E2E_ENV or
+// local): its must_run_here and BNET_E2E_ALLOW_SKIPS (summary_command.cpp). Throws
+// CommandError (bad input) for an unknown environment or a bad BNET_E2E_ALLOW_SKIPS.
+report::SummaryPolicy summaryPolicy(const std::string& env_option);
 
 class CommandError : public std::runtime_error {
  public:
@@ -47,5 +54,8 @@ void addRunCommand(CLI::App& app, std::vector<std::string> ctest_args);
 void addRedactCommand(CLI::App& app);
 // `bnet-e2e report RUN_DIR [--compare PREV_RUN_DIR] [-o FILE]` (report_command.cpp).
 void addReportCommand(CLI::App& app);
+// `bnet-e2e summary RUN_DIR [--junit FILE] [--env NAME]` and `bnet-e2e merge OUT SHARD...`
+// (summary_command.cpp).
+void addSummaryCommands(CLI::App& app);
 
 }  // namespace bnet::cli

@@ -164,6 +164,13 @@ int hold(const EnvOptions& o) {
     testbed = Testbed::launch(env, artifact_dir);
     state = testbed->state();
   } catch (const e2e::Unavailable& e) {
+    // An environment that must run here (local) fails; any other leaves the reason in its
+    // state file, and the suites skip with it.
+    if (auto failure = env.unavailableIsFailure(e.what())) {
+      fmt::print(stderr, "bnet-e2e hold: {}\n", *failure);
+      redactAndReport({artifact_dir}, "bnet-e2e hold");
+      return kExitFailed;
+    }
     state.environment = env.file.string();
     state.unavailable = e.what();
     state.write(file);
@@ -267,8 +274,19 @@ int up(const EnvOptions& o) {
         std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         if (text.size() > 4000) text = "..." + text.substr(text.size() - 4000);
         if (fs::exists(file) && WIFEXITED(status) && WEXITSTATUS(status) == 0) return e2e::Attempt::done();
-        return e2e::Attempt::fail(fmt::format("the holder {}; its log {}:\n{}", e2e::ExitStatus::fromWaitStatus(status).describe(),
-                                              log.string(), e2e::Redactor::instance().redact(text)));
+        // The holder names the cause on its last line ("bnet-e2e hold: ...") before its
+        // redaction's counts; it comes first.
+        std::string cause;
+        for (auto at = text.rfind("bnet-e2e hold: "); at != std::string::npos && cause.empty();
+             at = at == 0 ? std::string::npos : text.rfind("bnet-e2e hold: ", at - 1)) {
+          auto line = text.substr(at, text.find('\n', at) - at);
+          if (!line.starts_with("bnet-e2e hold: redacted ") && !line.starts_with("bnet-e2e hold: could not redact ")) {
+            cause = line + "\n";
+          }
+        }
+        return e2e::Attempt::fail(fmt::format("{}the holder {}; its log {}:\n{}", e2e::Redactor::instance().redact(cause),
+                                              e2e::ExitStatus::fromWaitStatus(status).describe(), log.string(),
+                                              e2e::Redactor::instance().redact(text)));
       }
       if (boot.started()) {
         auto seen = boot.poll();

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   bnet::cli::addMeasureCommand(app);
   bnet::cli::addReportCommand(app);
   bnet::cli::addRedactCommand(app);
+  bnet::cli::addSummaryCommands(app);
   auto* hub = app.add_subcommand("hub", "BuilderHub tasks through its admin API");
   hub->require_subcommand(1);
   bnet::cli::addHubAllowCommand(*hub);

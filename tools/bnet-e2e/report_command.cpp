@@ -58,9 +58,12 @@ void run(const ReportOptions& o) {
   std::error_code ec;
   fs::rename(tmp, out, ec);
   if (ec) throw CommandError(kExitFailed, fmt::format("cannot write {}: {}", out.string(), ec.message()));
-  std::size_t failed = 0;
-  for (const auto& t : current.results.tests) failed += t.status == report::TestStatus::kFailed;
-  fmt::print("report: {} ({} tests, {} failed{})\n", out.string(), current.results.tests.size(), failed,
+  std::size_t failed = 0, skipped = 0;
+  for (const auto& t : current.results.tests) {
+    failed += t.status == report::TestStatus::kFailed;
+    skipped += t.status == report::TestStatus::kSkipped;
+  }
+  fmt::print("report: {} ({} tests, {} failed, {} skipped{})\n", out.string(), current.results.tests.size(), failed, skipped,
              previous ? fmt::format("; {} changed since {}", comparison.tests.size(), comparison.previous_name) : "");
   for (const auto* missing : {&current.results.missing, &current.boot.missing, &current.blocks.missing,
                               &current.bids.missing, &current.latency.missing}) {

@@ -1,5 +1,6 @@
 // bnet-e2e run: the e2e suites (ctest -L e2e, or the labels of the suites named) in the
-// build folder, then a summary from ctest's JUnit file.
+// build folder, then the run's summary (bnet-e2e summary: the GoogleTest results the test
+// processes wrote into the run folder, with ctest's JUnit file).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,7 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "framework/artifacts/artifacts.hpp"
 #include "framework/process/child_process.hpp"
+#include "framework/testing/exit_codes.hpp"
 #include "tools/bnet-e2e/commands.hpp"
 #include "tools/bnet-e2e/progress.hpp"
 #include "tools/bnet-e2e/report/report.hpp"
@@ -67,38 +70,6 @@ std::string normalizeSuite(std::string name) {
   return name;
 }
 
-// The summary of ctest's JUnit file, read by the report's parser (the same statuses and
-// skip reasons the report shows).
-void printSummary(const fs::path& junit) {
-  std::ifstream in(junit, std::ios::binary);
-  if (!in) {
-    fmt::print("summary: no JUnit file {}\n", junit.string());
-    return;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  report::TestResults results;
-  try {
-    results = report::parseJunit(text.str(), junit.string());
-  } catch (const report::ReportError& e) {
-    fmt::print("summary: {}\n", e.what());
-    return;
-  }
-  std::size_t passed = 0, failed = 0, skipped = 0;
-  for (const auto& t : results.tests) {
-    if (t.status == report::TestStatus::kPassed) ++passed;
-    if (t.status == report::TestStatus::kFailed) ++failed;
-    if (t.status == report::TestStatus::kSkipped) ++skipped;
-  }
-  fmt::print("summary: {} passed, {} failed, {} skipped\n", passed, failed, skipped);
-  for (const auto& t : results.tests) {
-    if (t.status == report::TestStatus::kFailed) fmt::print("  FAILED  {}\n", t.name);
-  }
-  for (const auto& t : results.tests) {
-    if (t.status == report::TestStatus::kSkipped) fmt::print("  SKIPPED {}: {}\n", t.name, t.message);
-  }
-}
-
 int run(const RunOptions& o) {
   auto build = buildDir();
   std::error_code ec;
@@ -128,16 +99,22 @@ int run(const RunOptions& o) {
     args.insert(args.end(), {"-L", fmt::format("^({})$", alternatives)});
   }
   args.insert(args.end(), o.ctest_args.begin(), o.ctest_args.end());
+  const auto policy = summaryPolicy(o.env);
   std::map<std::string, std::string> env;
   if (!o.env.empty()) env["BNET_E2E_ENV"] = o.env;
-  if (const char* id = std::getenv("BNET_E2E_RUN_ID"); !id || !*id) {
+  std::string run_id;
+  if (const char* id = std::getenv("BNET_E2E_RUN_ID"); id && *id) {
+    run_id = id;
+  } else {
     std::time_t t = std::time(nullptr);
     std::tm tm{};
     ::gmtime_r(&t, &tm);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-    env["BNET_E2E_RUN_ID"] = buf;
+    run_id = env["BNET_E2E_RUN_ID"] = buf;
   }
+  // Where the test processes write their GoogleTest XML (framework/testing/main.cpp).
+  const auto run_dir = fs::absolute(e2e::ArtifactsConfig::fromEnvironment().root) / run_id;
   fs::remove(build / "e2e-junit.xml", ec);
   const fs::path log = build / "e2e-run.log";
   std::ofstream log_out(log, std::ios::trunc);
@@ -179,11 +156,23 @@ int run(const RunOptions& o) {
     notes.insert(notes.end(), more.begin(), more.end());
   }
   for (const auto& note : notes) fmt::print("run: {}\n", note);
-  redactAndReport({build / "e2e-junit.xml", log, build / "Testing" / "Temporary"}, "run");
+  // The test processes' GoogleTest XML (their failure messages) is read by the summary below.
+  std::vector<fs::path> to_redact = {build / "e2e-junit.xml", log, build / "Testing" / "Temporary"};
+  if (fs::exists(run_dir / e2e::kGtestResultsFolder, ec)) to_redact.push_back(run_dir / e2e::kGtestResultsFolder);
+  redactAndReport(to_redact, "run");
   for (const auto& state : states) fs::remove(redactionFileFor(state), ec);
-  printSummary(build / "e2e-junit.xml");
-  fmt::print("  JUnit: {}\n  ctest output: {}\n", (build / "e2e-junit.xml").string(), log.string());
-  return status.success() ? 0 : kExitFailed;
+  // The summary counts the GoogleTest results, not ctest's processes (bnet-e2e summary).
+  bool passed = false;
+  try {
+    auto summary = report::summarize(report::loadResults(run_dir, build / "e2e-junit.xml"), policy);
+    fmt::print("{}", summary.text);
+    passed = summary.passed;
+  } catch (const report::ReportError& e) {
+    fmt::print("summary: {}\n", e.what());
+  }
+  fmt::print("  JUnit: {}\n  GoogleTest results: {}/{}/\n  ctest output: {}\n", (build / "e2e-junit.xml").string(),
+             run_dir.string(), e2e::kGtestResultsFolder, log.string());
+  return status.success() && passed ? 0 : kExitFailed;
 }
 
 }  // namespace
@@ -194,8 +183,9 @@ void addRunCommand(CLI::App& app, std::vector<std::string> ctest_args) {
   auto* cmd = app.add_subcommand(
       "run",
       "run the e2e suites (all, or the SUITEs named) with ctest in the build folder ($BNET_E2E_BINARY_DIR, else the "
-      "folder above this program's bin/), then print a summary; exit 0 when all passed, 1 otherwise. Arguments after "
-      "-- go to ctest.");
+      "folder above this program's bin/), then print a summary; exit 0 when the run passed, 1 otherwise. Arguments after "
+      "-- go to ctest. Skipped tests fail the run where the environment must run here (local) unless "
+      "BNET_E2E_ALLOW_SKIPS=1.");
   cmd->add_option("suite", o->suites, "boot-sequence, config-download, block-building, relay-bids, orderflow, ...");
   cmd->add_option("--env", o->env, "environment NAME or PATH (sets BNET_E2E_ENV; default: $BNET_E2E_ENV or local)");
   cmd->callback([o] {

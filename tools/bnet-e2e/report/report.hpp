@@ -54,6 +54,8 @@ struct TestResult {
 struct TestResults {
   std::vector<TestResult> tests;
   std::string missing;
+  std::size_t gtest_processes = 0;  // GoogleTest XML files read (mergeResults)
+  std::size_t ctest_only = 0;       // tests known only from ctest's JUnit file
 };
 
 struct BootStep {
@@ -114,6 +116,48 @@ struct RunData {
 // malformed file throws ReportError naming it. Throws std::invalid_argument when dir is not
 // a folder. Reads only inside dir.
 RunData loadRun(const std::filesystem::path& dir);
+
+// A run's test results, one per gtest: ctest's JUnit file (RUN_DIR/junit.xml, or
+// ctest_junit) knows one entry per ctest test, i.e. per process; every test process that
+// ctest started also wrote its GoogleTest XML into RUN_DIR/gtest/<binary>.<pid>.xml
+// (framework/testing/main.cpp). See mergeResults. Throws ReportError for a malformed file.
+TestResults loadResults(const std::filesystem::path& dir,
+                        const std::optional<std::filesystem::path>& ctest_junit = std::nullopt);
+
+// One GoogleTest XML file of a run and the binary that wrote it.
+struct GtestFile {
+  std::string binary;
+  TestResults results;
+};
+// The GoogleTest results count, one per gtest (the worse when a gtest ran twice). A ctest
+// entry named after a gtest or after the binary of a file (a whole-binary entry) is counted
+// through those gtests, plus a failure of its own when ctest saw the process fail but none
+// of its gtests failed; any other ctest entry (not a GoogleTest program, or a process that
+// died before writing its XML) counts as ctest saw it.
+TestResults mergeResults(const TestResults& ctest, const std::vector<GtestFile>& gtest_files);
+
+// One JUnit file of the shape ctest writes (one <testsuite> named `suite_name` with every
+// <testcase> of the inputs, counts and times summed, attribute shards="N"); the inputs are
+// (name for messages, XML text). Throws ReportError naming a malformed input.
+struct MergedJunit {
+  std::string xml;
+  std::size_t tests = 0, failures = 0, skipped = 0;
+};
+MergedJunit mergeJunitFiles(const std::vector<std::pair<std::string, std::string>>& files,
+                            const std::string& suite_name = "e2e");
+
+// What a run's summary prints and whether the run passed: no failure, and no skip unless
+// skips do not fail it (an environment that need not run here, or the user allowed them).
+struct SummaryPolicy {
+  std::string environment;    // named in the verdict
+  bool must_run_here = false; // Environment::must_run_here
+  bool skips_allowed = false; // BNET_E2E_ALLOW_SKIPS=1
+};
+struct Summary {
+  std::string text;  // "summary: N passed, N failed, N skipped" and a line per failure and skip
+  bool passed = false;
+};
+Summary summarize(const TestResults& results, const SummaryPolicy& policy);
 
 // The parsers loadRun uses, one per file format; `file` is only used in error messages.
 // JUnit XML as ctest --output-junit or GoogleTest --gtest_output=xml writes it.

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "framework/artifacts/artifacts.hpp"
+#include "framework/testing/exit_codes.hpp"
 #include "tools/bnet-e2e/report/report.hpp"
 
 namespace bnet::report {
@@ -106,6 +107,20 @@ std::string skipReason(std::string_view output) {
   return text;
 }
 
+// GoogleTest's XML puts "<file>:<line>" on the first line of a skip message; the reason
+// follows.
+std::string withoutLocation(std::string message) {
+  auto newline = message.find('\n');
+  if (newline == std::string::npos) return message;
+  std::string_view first(message.data(), newline);
+  auto colon = first.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == first.size() ||
+      !std::all_of(first.begin() + static_cast<std::ptrdiff_t>(colon) + 1, first.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return message;
+  }
+  return message.substr(newline + 1);
+}
+
 std::string lastLines(std::string_view output, std::size_t n) {
   auto lines = splitLines(output);
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
@@ -165,8 +180,9 @@ void readTestCase(const tinyxml2::XMLElement* tc, std::size_t index, const std::
   } else if (skipped != nullptr || status == "notrun" || status == "disabled" || attr(tc, "result") == "skipped") {
     r.status = TestStatus::kSkipped;
     std::string reason = skipReason(output);
-    if (reason.empty() && skipped != nullptr) reason = attr(skipped, "message");
-    if (reason == "SKIP_REGULAR_EXPRESSION_MATCHED") reason.clear();  // ctest's, not the test's
+    if (reason.empty() && skipped != nullptr) reason = withoutLocation(attr(skipped, "message"));
+    // ctest's, not the test's
+    if (reason == "SKIP_REGULAR_EXPRESSION_MATCHED" || reason.starts_with("SKIP_RETURN_CODE=")) reason.clear();
     if (reason.empty() && status == "disabled") reason = "disabled";
     r.message = clip(reason.empty() ? std::string("(no reason given)") : std::move(reason));
   }
@@ -267,8 +283,12 @@ std::optional<double> parseNumber(std::string_view text) {
 
 }  // namespace
 
-TestResults parseJunit(std::string_view xml, const std::string& file) {
-  tinyxml2::XMLDocument doc;
+namespace {
+
+// The <testsuite> elements of a JUnit document: the root itself (ctest), or its children
+// (<testsuites>, GoogleTest). `doc` holds the parsed text of `file`.
+std::vector<const tinyxml2::XMLElement*> testSuites(tinyxml2::XMLDocument& doc, std::string_view xml,
+                                                    const std::string& file) {
   if (doc.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS) {
     throw ReportError(file, fmt::format("line {}", doc.ErrorLineNum()), doc.ErrorStr());
   }
@@ -283,14 +303,60 @@ TestResults parseJunit(std::string_view xml, const std::string& file) {
     throw ReportError(file, fmt::format("line {}", root->GetLineNum()),
                       fmt::format("the root element is <{}>, expected <testsuites> or <testsuite>", root->Name()));
   }
+  return suites;
+}
+
+}  // namespace
+
+TestResults parseJunit(std::string_view xml, const std::string& file) {
+  tinyxml2::XMLDocument doc;
   TestResults out;
   std::size_t index = 0;
-  for (const auto* s : suites) {
+  for (const auto* s : testSuites(doc, xml, file)) {
     for (const auto* tc = s->FirstChildElement("testcase"); tc; tc = tc->NextSiblingElement("testcase")) {
       readTestCase(tc, index++, file, out);
     }
   }
   return out;
+}
+
+MergedJunit mergeJunitFiles(const std::vector<std::pair<std::string, std::string>>& files,
+                            const std::string& suite_name) {
+  static const char* const kCounts[] = {"tests", "failures", "errors", "disabled", "skipped"};
+  tinyxml2::XMLDocument out;
+  out.InsertEndChild(out.NewDeclaration());
+  auto* merged = out.NewElement("testsuite");
+  out.InsertEndChild(merged);
+  merged->SetAttribute("name", suite_name.c_str());
+  std::int64_t totals[std::size(kCounts)] = {};
+  double seconds = 0;
+  for (const auto& [name, text] : files) {
+    tinyxml2::XMLDocument doc;
+    for (const auto* suite : testSuites(doc, text, name)) {
+      for (std::size_t k = 0; k < std::size(kCounts); ++k) {
+        double v = 0;
+        if (suite->Attribute(kCounts[k]) != nullptr && suite->QueryDoubleAttribute(kCounts[k], &v) != tinyxml2::XML_SUCCESS) {
+          throw ReportError(name, fmt::format("line {}", suite->GetLineNum()),
+                            fmt::format("{}=\"{}\" is not a number", kCounts[k], suite->Attribute(kCounts[k])));
+        }
+        totals[k] += static_cast<std::int64_t>(v);
+      }
+      double t = 0;
+      if (suite->QueryDoubleAttribute("time", &t) == tinyxml2::XML_SUCCESS && std::isfinite(t)) seconds += t;
+      for (const auto* tc = suite->FirstChildElement("testcase"); tc; tc = tc->NextSiblingElement("testcase")) {
+        merged->InsertEndChild(tc->DeepClone(&out));
+      }
+    }
+  }
+  for (std::size_t k = 0; k < std::size(kCounts); ++k) merged->SetAttribute(kCounts[k], totals[k]);
+  merged->SetAttribute("time", fmt::format("{:.3f}", seconds).c_str());
+  merged->SetAttribute("shards", static_cast<std::int64_t>(files.size()));
+  tinyxml2::XMLPrinter printer;
+  out.Print(&printer);
+  return {.xml = printer.CStr(),
+          .tests = static_cast<std::size_t>(totals[0]),
+          .failures = static_cast<std::size_t>(totals[1] + totals[2]),
+          .skipped = static_cast<std::size_t>(totals[4])};
 }
 
 BootTimeline parseBootTimeline(std::string_view text, const std::string& file) {
@@ -380,6 +446,105 @@ void parseLatencyCsv(std::string_view csv, const std::string& file, Latency& int
   into.files.push_back(file);
 }
 
+namespace {
+
+int severity(TestStatus status) {
+  switch (status) {
+    case TestStatus::kPassed: return 0;
+    case TestStatus::kSkipped: return 1;
+    case TestStatus::kFailed: return 2;
+  }
+  return 2;
+}
+
+// "orderflow_test.4242.xml" -> "orderflow_test": the binary that wrote it.
+std::string binaryOf(const std::string& file_name) {
+  std::string stem = fs::path(file_name).stem().string();
+  auto dot = stem.rfind('.');
+  return dot == std::string::npos ? stem : stem.substr(0, dot);
+}
+
+}  // namespace
+
+TestResults mergeResults(const TestResults& ctest, const std::vector<GtestFile>& gtest_files) {
+  TestResults out;
+  out.missing = ctest.missing;
+  std::map<std::string, std::size_t> by_name;  // index into out.tests
+  std::map<std::string, std::vector<std::string>> by_binary;
+  for (const auto& file : gtest_files) {
+    for (const auto& t : file.results.tests) {
+      by_binary[file.binary].push_back(t.name);
+      auto it = by_name.find(t.name);
+      if (it == by_name.end()) {
+        by_name[t.name] = out.tests.size();
+        out.tests.push_back(t);
+      } else if (severity(t.status) > severity(out.tests[it->second].status)) {
+        out.tests[it->second] = t;  // run twice in one run: the worse result counts
+      }
+    }
+  }
+  out.gtest_processes = gtest_files.size();
+  for (const auto& entry : ctest.tests) {
+    std::vector<std::string> covered;
+    if (by_name.count(entry.name)) {
+      covered.push_back(entry.name);
+    } else if (auto b = by_binary.find(entry.name); b != by_binary.end()) {
+      covered = b->second;
+    }
+    if (covered.empty()) {
+      // No GoogleTest results: not a GoogleTest program (E2eEnvironment.Up), or a process
+      // that died before writing them (a timeout, a crash). ctest's word is all there is.
+      out.tests.push_back(entry);
+      ++out.ctest_only;
+      continue;
+    }
+    const bool any_failed = std::any_of(covered.begin(), covered.end(), [&](const std::string& name) {
+      return out.tests[by_name.at(name)].status == TestStatus::kFailed;
+    });
+    if (entry.status == TestStatus::kFailed && !any_failed) {
+      // Its tests passed or skipped, yet the process failed (after them: a crash at exit, a
+      // leak check): a failure of its own.
+      TestResult failed = entry;
+      failed.message = "the test process failed after its GoogleTest results were written:\n" + entry.message;
+      out.tests.push_back(std::move(failed));
+    }
+  }
+  return out;
+}
+
+TestResults loadResults(const fs::path& dir, const std::optional<fs::path>& ctest_junit) {
+  TestResults ctest;
+  if (ctest_junit) {
+    std::ifstream in(*ctest_junit, std::ios::binary);
+    if (!in) {
+      ctest.missing = ctest_junit->string();
+    } else {
+      std::ostringstream text;
+      text << in.rdbuf();
+      ctest = parseJunit(text.str(), ctest_junit->string());
+    }
+  } else if (auto xml = readRunFile(dir, "junit.xml")) {
+    ctest = parseJunit(*xml, "junit.xml");
+  } else {
+    ctest.missing = "junit.xml";
+  }
+  std::vector<GtestFile> files;
+  std::error_code ec;
+  const fs::path gtest_dir = dir / e2e::kGtestResultsFolder;
+  if (fs::is_directory(fs::symlink_status(gtest_dir, ec))) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(gtest_dir, ec)) {
+      if (entry.path().extension() == ".xml") names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+      const std::string rel = std::string(e2e::kGtestResultsFolder) + "/" + name;
+      if (auto xml = readRunFile(dir, rel)) files.push_back({.binary = binaryOf(name), .results = parseJunit(*xml, rel)});
+    }
+  }
+  return mergeResults(ctest, files);
+}
+
 RunData loadRun(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw std::invalid_argument(fmt::format("{} is not a folder", dir.string()));
@@ -388,13 +553,9 @@ RunData loadRun(const fs::path& dir) {
   auto normal = fs::absolute(dir).lexically_normal();
   run.name = (normal.has_filename() ? normal.filename() : normal.parent_path().filename()).string();
 
-  if (auto xml = readRunFile(dir, "junit.xml")) {
-    run.results = parseJunit(*xml, "junit.xml");
-    for (auto& t : run.results.tests) {
-      t.logs = filesUnder(dir, dir / e2e::Artifacts::folderName(t.name), kMaxLinksPerTest);
-    }
-  } else {
-    run.results.missing = "junit.xml";
+  run.results = loadResults(dir);
+  for (auto& t : run.results.tests) {
+    t.logs = filesUnder(dir, dir / e2e::Artifacts::folderName(t.name), kMaxLinksPerTest);
   }
 
   const std::string boot_file = "testbed/builder/boot-timeline.json";
