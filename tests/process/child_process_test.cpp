@@ -136,8 +136,13 @@ TEST_F(ChildProcessTest, EnvironmentAndWorkingDirectory) {
 }
 
 TEST_F(ChildProcessTest, ChildInheritsNoDescriptorsBeyondStdio) {
-  int listener = ::socket(AF_INET, SOCK_STREAM, 0);  // no CLOEXEC on purpose
-  ASSERT_GE(listener, 0);
+  int socket_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(socket_fd, 0);
+  // Moved to a high number without CLOEXEC on purpose: as fd 3 (when nothing else holds it) it
+  // would be indistinguishable from the descriptor ls opens for the directory it lists.
+  int listener = ::fcntl(socket_fd, F_DUPFD, 100);
+  ::close(socket_fd);
+  ASSERT_GE(listener, 100);
   auto result = runCommand(shell("ls /proc/self/fd"), Deadline::after(10s));
   ::close(listener);
   // ls itself opens one descriptor for the directory it lists.
