@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -59,6 +60,18 @@ void writeFileAtomic(const fs::path& path, std::string_view content, fs::perms m
   }
   if (::close(fd) != 0) fail("close");
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename");
+}
+
+std::filesystem::path cacheDir() {
+  for (const char* name : {"BNET_E2E_CACHE", "XDG_CACHE_HOME", "HOME"}) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') continue;
+    const std::filesystem::path dir(value);
+    if (std::string_view(name) == "BNET_E2E_CACHE") return dir;
+    if (std::string_view(name) == "XDG_CACHE_HOME") return dir / "bnet-e2e";
+    return dir / ".cache" / "bnet-e2e";
+  }
+  throw std::runtime_error("the cache folder: neither BNET_E2E_CACHE, XDG_CACHE_HOME nor HOME is set");
 }
 
 }  // namespace e2e

@@ -20,4 +20,10 @@ void writeFileAtomic(const std::filesystem::path& path, std::string_view content
                                                    std::filesystem::perms::group_read |
                                                    std::filesystem::perms::others_read);
 
+// The project's cache folder, where tools/setup.sh puts the twin image, the npm packages
+// (anvil, ethers) and the payload disks: $BNET_E2E_CACHE, else $XDG_CACHE_HOME/bnet-e2e,
+// else $HOME/.cache/bnet-e2e (tools/setup.sh's own rule). Throws std::runtime_error when
+// none of the three is set.
+std::filesystem::path cacheDir();
+
 }  // namespace e2e

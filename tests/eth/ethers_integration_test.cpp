@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "framework/fs/fs.hpp"
 #include "framework/eth/accounts.hpp"
 #include "framework/eth/hex.hpp"
 #include "framework/eth/keccak.hpp"
@@ -24,20 +25,13 @@ using namespace std::chrono_literals;
 using namespace literals;
 using nlohmann::json;
 
-fs::path cacheDir() {
-  if (const char* c = std::getenv("BNET_E2E_CACHE"); c && *c) return c;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "bnet-e2e";
-  const char* home = std::getenv("HOME");
-  return fs::path(home ? home : "/root") / ".cache" / "bnet-e2e";
-}
-
 class EthEthers : public ::testing::Test {
  protected:
   void SetUp() override {
     auto node = findProgram("node");
     if (!node) GTEST_SKIP() << "node is not on PATH (tools/setup.sh installs nodejs)";
     node_ = *node;
-    node_modules_ = cacheDir() / "npm" / "node_modules";
+    node_modules_ = e2e::cacheDir() / "npm" / "node_modules";
     if (!fs::exists(node_modules_ / "ethers" / "package.json")) {
       GTEST_SKIP() << "ethers is not installed in " << node_modules_ << " (tools/setup.sh installs it)";
     }

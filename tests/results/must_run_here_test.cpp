@@ -15,6 +15,7 @@
 
 #include "fixtures/common/programs.hpp"
 #include "fixtures/testbed/testbed.hpp"
+#include "framework/fs/fs.hpp"
 #include "framework/process/child_process.hpp"
 
 namespace bnet {
@@ -25,12 +26,6 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-fs::path realCache() {
-  if (const char* c = std::getenv("BNET_E2E_CACHE"); c && *c) return c;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "bnet-e2e";
-  return fs::path(std::getenv("HOME") ? std::getenv("HOME") : "/root") / ".cache" / "bnet-e2e";
-}
-
 class MustRunHere : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -38,7 +33,7 @@ class MustRunHere : public ::testing::Test {
                                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     // A cache with the npm packages setup installed (no network needed) and no twin image.
-    const auto npm = realCache() / "npm";
+    const auto npm = e2e::cacheDir() / "npm";
     ASSERT_TRUE(fs::exists(npm / "node_modules/.bin/anvil")) << "tools/setup.sh installs anvil into " << npm;
     fs::create_directories(dir_ / "cache");
     fs::create_directory_symlink(npm, dir_ / "cache" / "npm");
