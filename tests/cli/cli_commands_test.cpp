@@ -357,13 +357,18 @@ TEST_F(CliCommands, DownRedactsTheRunFolderAndRedactMasksTheJunitThenForgets) {
   ASSERT_EQ(::stat(redaction.c_str(), &st), 0) << "down keeps the secrets for the run's last step";
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
-  // ctest writes its JUnit after down: the run's last step masks both kinds of secret there.
+  // ctest writes its JUnit after down: the run's last step masks both kinds of secret there,
+  // and in every PATH after the --state (tools/redact-run.sh passes several).
   const fs::path junit = dir_ / "e2e-junit.xml";
   write(junit, "<testsuite><system-out>" + secret + " and " + password + "</system-out></testsuite>\n");
-  auto redact = run({"redact", "--forget", "--state", state.string(), junit.string()}, env);
+  const fs::path later = dir_ / "later" / "written-after-down.log";
+  write(later, "late " + secret + "\n");
+  auto redact = run({"redact", "--forget", "--state", state.string(), junit.string(), later.parent_path().string()}, env);
   EXPECT_TRUE(redact.status.success()) << redact.output;
   EXPECT_EQ(e2e::testing::readFile(junit), "<testsuite><system-out>[REDACTED] and [REDACTED]</system-out></testsuite>\n");
   EXPECT_THAT(redact.output, HasSubstr("redact: redacted " + junit.string() + ": 1 text file(s), 1 rewritten"));
+  EXPECT_EQ(e2e::testing::readFile(later), "late [REDACTED]\n");
+  EXPECT_THAT(redact.output, Not(HasSubstr("could not be read")));
   EXPECT_FALSE(fs::exists(redaction)) << "--forget removes the kept secrets";
   for (const auto* output : {&down.output, &redact.output}) {
     EXPECT_THAT(*output, Not(HasSubstr(secret)));

@@ -46,7 +46,10 @@ void addRedactCommand(CLI::App& app) {
       "redact", "mask in place every secret of the environment and of the given testbed states in files and folders");
   cmd->add_option("PATH", options->paths, "files or folders (every text file under a folder)")->required();
   cmd->add_option("--state", options->states,
-                  "a testbed state file (repeatable); once it is down, the redaction file `down` left beside it");
+                  "a testbed state file (repeatable); once it is down, the redaction file `down` left beside it")
+      // One file per --state: a vector option would otherwise take the PATHs after it as
+      // states too, leaving only the last one (CLI11 keeps that one for the required PATH).
+      ->allow_extra_args(false);
   cmd->add_option("--env", options->env, "environment NAME or PATH whose secrets to mask (default: $BNET_E2E_ENV or local)");
   cmd->add_flag("--forget", options->forget, "remove the redaction files of the given states afterwards");
   cmd->callback([options] { run(*options); });
