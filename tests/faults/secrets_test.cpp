@@ -49,6 +49,16 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
+// The lines of text that contain needle (what one step of a ctest run said).
+std::string linesWith(const std::string& text, const std::string& needle) {
+  std::string out, line;
+  std::istringstream in(text);
+  while (std::getline(in, line)) {
+    if (line.find(needle) != std::string::npos) out += line + "\n";
+  }
+  return out;
+}
+
 std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -264,7 +274,8 @@ TEST(Secrets, PlantedValuesAppearNowhereTheMainJobLeaves) {
   // test that ctest killed.
   std::vector<std::string> hits;
   const int files_after_down = scanTree(run_dir, forms, hits);
-  EXPECT_TRUE(hits.empty()) << "after `bnet-e2e down`:\n" << ::testing::PrintToString(hits);
+  EXPECT_TRUE(hits.empty()) << "after `bnet-e2e down`:\n" << ::testing::PrintToString(hits) << "\ndown said (ctest's LastTest.log):\n"
+                            << linesWith(readFile(build / "Testing" / "Temporary" / "LastTest.log"), "down: ");
   EXPECT_GE(files_after_down, 10) << "the run left too little to be a meaningful scan";
   // What down keeps for the finish step (the state is gone by then), and what it takes away.
   fs::path redaction = state;
@@ -279,7 +290,9 @@ TEST(Secrets, PlantedValuesAppearNowhereTheMainJobLeaves) {
                             .env = env,
                             .log_path = dir.path() / "finish-output.txt"},
                            Deadline::after(300s));
-  EXPECT_TRUE(finish.status.success()) << finish.output;
+  // The children failed on purpose, so the summary (the finish step's status) fails the run.
+  EXPECT_EQ(finish.status.describe(), "exited with code 1") << finish.output;
+  EXPECT_THAT(finish.output, HasSubstr("summary: 3 passed, 2 failed, 0 skipped")) << finish.output;
   EXPECT_THAT(finish.output, HasSubstr("redact: redacted")) << finish.output;
   EXPECT_TRUE(fs::exists(run_dir / "junit.xml"));
   EXPECT_TRUE(fs::exists(run_dir / "report.html")) << finish.output;

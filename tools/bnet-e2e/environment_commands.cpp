@@ -365,7 +365,8 @@ int down(const EnvOptions& o) {
       // folder. Under a runner (BNET_E2E_RUN_ID set: main-job.sh, `bnet-e2e run`) its last
       // step gets the secrets from the redaction file, for what is written after this
       // (ctest's JUnit), and removes it.
-      for (const auto& note : registerRunSecrets(file)) fmt::print("down: {}\n", note);
+      // From the state read above: the holder removes the file when it stops.
+      for (const auto& note : registerRunSecrets(state)) fmt::print("down: {}\n", note);
       if (const char* run_id = std::getenv("BNET_E2E_RUN_ID"); run_id && *run_id) writeRedactionFile(file, state);
       // The run folder is the one holding the testbed's ("testbed", "testbed-<stem>").
       const fs::path run_folder = state.artifact_dir.parent_path();

@@ -71,12 +71,22 @@ std::vector<std::string> registerRunSecrets(const fs::path& state_file) {
     // A parse error may quote the file: say where, not what.
     notes.push_back(fmt::format("the secrets of {} could not be read", state_file.string()));
   }
-  for (const auto& secret : secrets) e2e::Redactor::instance().registerSecret(secret);
-  if (!environment.empty()) {
+  TestbedState known;
+  known.environment = environment;
+  known.secrets = std::move(secrets);
+  auto more = registerRunSecrets(known);
+  notes.insert(notes.end(), more.begin(), more.end());
+  return notes;
+}
+
+std::vector<std::string> registerRunSecrets(const TestbedState& state) {
+  std::vector<std::string> notes;
+  for (const auto& secret : state.secrets) e2e::Redactor::instance().registerSecret(secret);
+  if (!state.environment.empty()) {
     try {
-      Environment::load(environment);  // registers its secrets
+      Environment::load(state.environment);  // registers its secrets
     } catch (const std::exception& e) {
-      notes.push_back(fmt::format("environment {} not loaded: {}", environment, e.what()));
+      notes.push_back(fmt::format("environment {} not loaded: {}", state.environment, e.what()));
     }
   }
   return notes;

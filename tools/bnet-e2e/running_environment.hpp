@@ -34,6 +34,9 @@ std::filesystem::path redactionFileFor(const std::filesystem::path& state_file);
 // state's (or, once it is down, its redaction file's) and those of the environment it names.
 // Returns notes on what could not be read (never a value).
 std::vector<std::string> registerRunSecrets(const std::filesystem::path& state_file);
+// The same for a state already read (`down` reads it before the holder, stopping, removes
+// the file).
+std::vector<std::string> registerRunSecrets(const TestbedState& state);
 
 // Registers with the process's Redactor the secrets of the environment env_option names
 // (else $BNET_E2E_ENV, else local). Returns a note when it cannot be loaded (never a value).
