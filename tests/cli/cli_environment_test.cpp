@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <sstream>
@@ -34,9 +35,11 @@ struct ProcInfo {
   pid_t pid = 0;
   std::string comm;
   pid_t session = 0;
+  pid_t ppid = 0;
 };
 
-// Every live process, with its name (comm) and session id (/proc/<pid>/stat fields 2, 6).
+// Every live process, with its name (comm), parent and session id (/proc/<pid>/stat fields
+// 2, 4, 6).
 std::vector<ProcInfo> listProcesses() {
   std::vector<ProcInfo> out;
   std::error_code ec;
@@ -53,7 +56,7 @@ std::vector<ProcInfo> listProcesses() {
     pid_t ppid = 0, pgrp = 0, session = 0;
     rest >> state >> ppid >> pgrp >> session;
     if (state == "Z") continue;
-    out.push_back({std::stoi(name), stat.substr(open + 1, close - open - 1), session});
+    out.push_back({std::stoi(name), stat.substr(open + 1, close - open - 1), session, ppid});
   }
   return out;
 }
@@ -61,6 +64,26 @@ std::vector<ProcInfo> listProcesses() {
 // The project's programs: QEMU, anvil and our own bnet-* binaries.
 bool isProjectProgram(const std::string& comm) {
   return comm.starts_with("qemu-system") || comm == "anvil" || comm.starts_with("bnet-");
+}
+
+// The project's programs that descend from `ancestor` (by their parents' chain), outside
+// the session `except` (the holder's): what a process this test started started in turn.
+// Not the session of the test: ctest runs other tests in it, VM tests among them.
+std::set<std::string> projectProgramsBelow(pid_t ancestor, pid_t except) {
+  const auto all = listProcesses();
+  std::map<pid_t, pid_t> parent;
+  for (const auto& p : all) parent[p.pid] = p.ppid;
+  std::set<std::string> names;
+  for (const auto& p : all) {
+    if (p.session == except || !isProjectProgram(p.comm)) continue;
+    for (pid_t up = p.ppid, hops = 0; up > 1 && hops < 64; up = parent.count(up) ? parent[up] : 0, ++hops) {
+      if (up == ancestor) {
+        names.insert(p.comm);
+        break;
+      }
+    }
+  }
+  return names;
 }
 
 std::set<std::string> projectProgramsInSession(pid_t session) {
@@ -225,14 +248,11 @@ TEST_F(CliEnvironment, UpThenSshLogsConsoleAndAnAttachingSuiteThenDownLeavesNoth
     std::atomic<bool> done{false};
     std::set<std::string> started_by_suite;
     std::mutex mu;
-    const pid_t our_session = ::getsid(0);
     std::thread watcher([&] {
       while (!done) {
-        for (const auto& p : listProcesses()) {
-          if (p.session == our_session && isProjectProgram(p.comm)) {
-            std::lock_guard lock(mu);
-            started_by_suite.insert(p.comm);
-          }
+        for (const auto& comm : projectProgramsBelow(::getpid(), holder)) {
+          std::lock_guard lock(mu);
+          started_by_suite.insert(comm);
         }
         std::this_thread::sleep_for(50ms);
       }
