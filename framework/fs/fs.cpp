@@ -63,14 +63,13 @@ void writeFileAtomic(const fs::path& path, std::string_view content, fs::perms m
 }
 
 std::filesystem::path cacheDir() {
-  for (const char* name : {"BNET_E2E_CACHE", "XDG_CACHE_HOME", "HOME"}) {
+  auto set = [](const char* name) {
     const char* value = std::getenv(name);
-    if (value == nullptr || *value == '\0') continue;
-    const std::filesystem::path dir(value);
-    if (std::string_view(name) == "BNET_E2E_CACHE") return dir;
-    if (std::string_view(name) == "XDG_CACHE_HOME") return dir / "bnet-e2e";
-    return dir / ".cache" / "bnet-e2e";
-  }
+    return value != nullptr && *value != '\0' ? value : nullptr;
+  };
+  if (const char* dir = set("BNET_E2E_CACHE")) return dir;
+  if (const char* dir = set("XDG_CACHE_HOME")) return std::filesystem::path(dir) / "bnet-e2e";
+  if (const char* home = set("HOME")) return std::filesystem::path(home) / ".cache" / "bnet-e2e";
   throw std::runtime_error("the cache folder: neither BNET_E2E_CACHE, XDG_CACHE_HOME nor HOME is set");
 }
 
