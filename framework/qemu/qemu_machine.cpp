@@ -4,6 +4,9 @@
 #include "framework/net/ports.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -73,11 +76,31 @@ std::uint64_t fileSize(const fs::path& p) {
   return ec ? 0 : size;
 }
 
+// True when nothing listens on the unix socket at path any more (its QEMU is gone).
+bool socketIsDead(const fs::path& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string p = path.string();
+  if (p.size() >= sizeof(addr.sun_path)) {
+    ::close(fd);
+    return false;
+  }
+  std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
+  const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
+  const int err = errno;
+  ::close(fd);
+  return rc != 0 && err == ECONNREFUSED;
+}
+
 // A short private directory for unix sockets when the artifact dir is too deep for
-// sun_path (108 bytes).
+// sun_path (108 bytes). Removes the folders that killed owners left there first.
 fs::path makeSocketDir() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp && *tmp && std::strlen(tmp) < 40 ? tmp : "/tmp") + "/e2e-qemu-XXXXXX";
+  const std::string parent = tmp && *tmp && std::strlen(tmp) < 40 ? tmp : "/tmp";
+  removeAbandonedSocketDirs(parent);
+  std::string templ = parent + "/e2e-qemu-XXXXXX";
   if (!::mkdtemp(templ.data())) throw QemuError(fmt::format("mkdtemp({}): {}", templ, std::strerror(errno)));
   return templ;
 }
@@ -85,6 +108,32 @@ fs::path makeSocketDir() {
 constexpr std::size_t kMaxSocketPath = 100;
 
 }  // namespace
+
+// Socket folders of machines whose owner was killed (SIGKILL gives it no chance to remove
+// its folder; the reaper stops QEMU, which does not remove it either): an e2e-qemu-* folder
+// of this user, older than a minute, whose sockets nobody listens on any more. A folder
+// still being set up (no socket yet) is younger than a minute; a live QEMU answers connect.
+void removeAbandonedSocketDirs(const fs::path& parent) {
+  std::error_code ec;
+  const auto now = fs::file_time_type::clock::now();
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path dir = it->path();
+    if (dir.filename().string().rfind("e2e-qemu-", 0) != 0) continue;
+    struct stat st{};
+    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    std::error_code e2;
+    const auto modified = fs::last_write_time(dir, e2);
+    if (e2 || now - modified < std::chrono::minutes(1)) continue;
+    bool abandoned = true;
+    for (fs::directory_iterator f(dir, e2), fend; !e2 && f != fend; f.increment(e2)) {
+      if (!f->is_socket(e2) || !socketIsDead(f->path())) {
+        abandoned = false;
+        break;
+      }
+    }
+    if (abandoned && !e2) fs::remove_all(dir, e2);
+  }
+}
 
 // ---- accelerator probe ------------------------------------------------------------------
 

@@ -125,6 +125,12 @@ struct QemuRuntime {
 // config it cannot express (e.g. a forward without a resolved host port).
 std::vector<std::string> makeQemuArgs(const QemuMachineConfig& config, const QemuRuntime& runtime);
 
+// Removes the e2e-qemu-* socket folders in `parent` (the machines' short socket folders,
+// normally under /tmp) that a killed owner left: folders of this user, older than a minute,
+// whose every entry is a unix socket nobody listens on. A live machine's QMP socket answers
+// connect, so its folder stays. Each machine start calls it; it never throws.
+void removeAbandonedSocketDirs(const std::filesystem::path& parent);
+
 // Creates an empty disk image (qemu-img create; raw is sparse). Throws QemuError.
 void createDiskImage(const std::filesystem::path& path, std::uint64_t size_mib, std::string_view format = "raw");
 // Creates a qcow2 overlay at path whose backing file is `backing` (absolute path stored;

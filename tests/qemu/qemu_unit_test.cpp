@@ -1,9 +1,13 @@
 // QEMU command lines, config validation and the console reader, without a VM.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -282,6 +286,76 @@ TEST_F(ConsoleReaderTest, TimeoutSaysWhatWasSeenLast) {
 TEST_F(ConsoleReaderTest, BadPatternIsAClearError) {
   ConsoleReader reader(path_);
   EXPECT_THROW(reader.waitForLine("([unclosed", Deadline::after(1s)), std::invalid_argument);
+}
+
+// Socket folders that a killed owner left are removed at the next machine start; a live
+// machine's folder (its socket answers connect) and a folder being set up stay.
+class AbandonedSocketDirsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    parent_ = fs::path(::testing::TempDir()) / ("qemu-sockets-" + std::to_string(::getpid()));
+    fs::remove_all(parent_);
+    fs::create_directories(parent_);
+  }
+  void TearDown() override {
+    for (int fd : fds_) ::close(fd);
+    fs::remove_all(parent_);
+  }
+  // A unix socket at dir/name: listening when `live`, else bound and closed (the file stays,
+  // connect is refused: what a killed QEMU leaves).
+  void makeSocket(const fs::path& dir, const std::string& name, bool live) {
+    fs::create_directories(dir);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    const std::string path = (dir / name).string();
+    ASSERT_LT(path.size(), sizeof(addr.sun_path)) << path;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0) << std::strerror(errno);
+    ASSERT_EQ(::listen(fd, 1), 0);
+    if (live) {
+      fds_.push_back(fd);
+    } else {
+      ::close(fd);
+    }
+  }
+  static void age(const fs::path& dir) {
+    fs::last_write_time(dir, fs::file_time_type::clock::now() - std::chrono::minutes(5));
+  }
+  fs::path parent_;
+  std::vector<int> fds_;
+};
+
+TEST_F(AbandonedSocketDirsTest, RemovesOnlyOldFoldersWhoseSocketsNobodyListensOn) {
+  const fs::path dead = parent_ / "e2e-qemu-dead01";
+  makeSocket(dead, "qmp.sock", false);
+  makeSocket(dead, "swtpm.sock", false);
+  age(dead);
+  const fs::path live = parent_ / "e2e-qemu-live01";
+  makeSocket(live, "qmp.sock", true);
+  age(live);
+  const fs::path half_live = parent_ / "e2e-qemu-half01";  // QMP gone, swtpm still there
+  makeSocket(half_live, "qmp.sock", false);
+  makeSocket(half_live, "swtpm.sock", true);
+  age(half_live);
+  const fs::path young = parent_ / "e2e-qemu-young1";  // just made by a starting machine
+  makeSocket(young, "qmp.sock", false);
+  const fs::path other = parent_ / "not-qemu-dead01";  // not ours to judge
+  makeSocket(other, "qmp.sock", false);
+  age(other);
+
+  e2e::removeAbandonedSocketDirs(parent_);
+
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(live / "qmp.sock"));
+  EXPECT_TRUE(fs::exists(half_live / "qmp.sock"));
+  EXPECT_TRUE(fs::exists(young / "qmp.sock"));
+  EXPECT_TRUE(fs::exists(other / "qmp.sock"));
+}
+
+TEST_F(AbandonedSocketDirsTest, AMissingParentIsNotAnError) {
+  EXPECT_NO_THROW(e2e::removeAbandonedSocketDirs(parent_ / "absent"));
 }
 
 }  // namespace
