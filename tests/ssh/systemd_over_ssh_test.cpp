@@ -20,6 +20,7 @@
 #include "framework/wait/eventually.hpp"
 #include "tests/ssh/sshd_server.hpp"
 #include "tests/support/files.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace bnet {
 namespace {
@@ -49,7 +50,7 @@ class SystemdOverSsh : public ::testing::Test {
         {.dir = dir_.path() / "sshd",
          .authorized_key = key.public_key_openssh,
          .extra_config = {fmt::format("SetEnv PATH={}:/usr/bin:/bin BNET_E2E_REPLAY_DIR={}",
-                                      BNET_E2E_STANDINS_DIR, replay_.string())}}));
+                                      e2e::inSourceTree("tests/ssh/standins").string(), replay_.string())}}));
     struct passwd* pw = ::getpwuid(::geteuid());
     ssh_.emplace(e2e::SshClientConfig{.port = server_->port(),
                                       .user = pw != nullptr ? pw->pw_name : "root",
@@ -62,7 +63,7 @@ class SystemdOverSsh : public ::testing::Test {
     if (server_) server_->stop();
   }
 
-  static fs::path recorded(const std::string& name) { return fs::path(BNET_E2E_RECORDED_DIR) / name; }
+  static fs::path recorded(const std::string& name) { return e2e::inSourceTree("tests/ssh/recorded") / name; }
 
   // The states systemctl show reports for unit, one per call (the last one sticks).
   void states(const std::string& unit, const std::vector<std::string>& recorded_files) {
@@ -124,7 +125,9 @@ TEST_F(SystemdOverSsh, WaitForUnitFailsAtOnceWhenTheUnitFailsWithAJournalTail) {
 TEST_F(SystemdOverSsh, WaitForUnitTimesOutWithTheLastStateSeen) {
   states("rbuilder-operator.service", {"systemctl_show_rbuilder_auto_restart.txt"});
   try {
-    waitForUnit(*ssh_, "rbuilder-operator.service", "active", Deadline::after(1500ms));
+    // Long enough for several polls on a loaded machine (one ssh round trip took over 1.5 s
+    // there); the unit never becomes active, so the test always waits all of it.
+    waitForUnit(*ssh_, "rbuilder-operator.service", "active", Deadline::after(6s));
     FAIL() << "waitForUnit returned for a unit that never became active";
   } catch (const e2e::WaitTimeout& e) {
     EXPECT_THAT(e.what(), HasSubstr("unit rbuilder-operator.service active on"));
