@@ -154,7 +154,9 @@ TEST_F(ConfigDownload, UnknownMeasurementGetsNoConfigurationAndTheBuilderNeverSt
   vm.waitForSsh(e2e::Deadline::after(120s));
   auto render = unitState(vm.ssh(), download.id());
   EXPECT_EQ(render.active_state, refused.active_state) << render.describe();
-  if (refused.exit_status) EXPECT_EQ(render.exec_main_status, *refused.exit_status) << render.describe();
+  if (refused.exit_status) {
+    EXPECT_EQ(render.exec_main_status, *refused.exit_status) << render.describe();
+  }
   auto log = formatJournal(journal(vm.ssh(), {.unit = download.id(), .this_boot = true}));
   EXPECT_THAT(log, ContainsRegex(linePattern(refused.line)));
   EXPECT_THAT(log, Not(ContainsRegex(linePattern(download.lines.success))));
