@@ -64,3 +64,20 @@ function(bnet_e2e_add_test)
     "endforeach()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${props_file}")
 endfunction()
+
+# bnet_e2e_program_paths(<target> <MACRO> <program-target> [<MACRO> <program-target>...])
+# Defines each MACRO in <target> as a string literal: the path of <program-target>'s file
+# relative to the build tree (e.g. "bin/bnet-devnet"); the test runs
+# e2e::inBuildTree(MACRO). No absolute path of the build or source tree is compiled into any
+# object: it would make the compiler's input differ in every clone folder, and a fresh CI
+# clone would miss ccache for each such file (docs/CI.md). Source files are found the same
+# way at run time (e2e::inSourceTree("tests/ssh/recorded")).
+function(bnet_e2e_program_paths target)
+  set(args ${ARGN})
+  while(args)
+    list(POP_FRONT args macro program)
+    target_compile_definitions(${target} PRIVATE
+      "${macro}=\"$<PATH:RELATIVE_PATH,$<TARGET_FILE:${program}>,${PROJECT_BINARY_DIR}>\"")
+    add_dependencies(${target} ${program})
+  endwhile()
+endfunction()

@@ -10,9 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#ifndef BNET_E2E_SOURCE_ENV_DIR
-#define BNET_E2E_SOURCE_ENV_DIR ""
-#endif
+#include "framework/fs/fs.hpp"
+
 #ifndef BNET_E2E_INSTALLED_ENV_DIR
 #define BNET_E2E_INSTALLED_ENV_DIR ""
 #endif
@@ -69,8 +68,9 @@ EnvSelection selectedEnvironment() {
 
 fs::path builtinEnvironmentsDir() {
   std::error_code ec;
-  fs::path source = BNET_E2E_SOURCE_ENV_DIR;
-  if (!source.empty() && fs::is_directory(source, ec)) return source;
+  if (const fs::path tree = projectSourceDir(); !tree.empty()) {
+    if (fs::is_directory(tree / "environments", ec)) return tree / "environments";
+  }
   return BNET_E2E_INSTALLED_ENV_DIR;
 }
 

@@ -62,15 +62,66 @@ void writeFileAtomic(const fs::path& path, std::string_view content, fs::perms m
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename");
 }
 
+namespace {
+
+const char* setVariable(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : nullptr;
+}
+
+}  // namespace
+
 std::filesystem::path cacheDir() {
-  auto set = [](const char* name) {
-    const char* value = std::getenv(name);
-    return value != nullptr && *value != '\0' ? value : nullptr;
-  };
-  if (const char* dir = set("BNET_E2E_CACHE")) return dir;
-  if (const char* dir = set("XDG_CACHE_HOME")) return std::filesystem::path(dir) / "bnet-e2e";
-  if (const char* home = set("HOME")) return std::filesystem::path(home) / ".cache" / "bnet-e2e";
+  if (const char* dir = setVariable("BNET_E2E_CACHE")) return dir;
+  if (const char* dir = setVariable("XDG_CACHE_HOME")) return std::filesystem::path(dir) / "bnet-e2e";
+  if (const char* home = setVariable("HOME")) return std::filesystem::path(home) / ".cache" / "bnet-e2e";
   throw std::runtime_error("the cache folder: neither BNET_E2E_CACHE, XDG_CACHE_HOME nor HOME is set");
+}
+
+fs::path projectBuildDir() {
+  if (const char* dir = setVariable("BNET_E2E_BINARY_DIR")) return dir;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  for (fs::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (fs::exists(dir / "CMakeCache.txt", ec)) return dir;
+    if (dir == dir.root_path()) break;
+  }
+  return {};
+}
+
+fs::path projectSourceDir() {
+  if (const char* dir = setVariable("BNET_E2E_SOURCE_DIR")) return dir;
+  const fs::path build = projectBuildDir();
+  if (build.empty()) return {};
+  std::ifstream cache(build / "CMakeCache.txt");
+  const std::string key = "CMAKE_HOME_DIRECTORY:INTERNAL=";
+  for (std::string line; std::getline(cache, line);) {
+    if (line.rfind(key, 0) == 0) return line.substr(key.size());
+  }
+  return {};
+}
+
+fs::path inBuildTree(std::string_view relative) {
+  const fs::path build = projectBuildDir();
+  if (build.empty()) {
+    throw std::runtime_error(fmt::format(
+        "{} of the build tree: BNET_E2E_BINARY_DIR is not set and no folder above this program holds a "
+        "CMakeCache.txt (run it from its build tree, or through ctest)",
+        relative));
+  }
+  return build / relative;
+}
+
+fs::path inSourceTree(std::string_view relative) {
+  const fs::path source = projectSourceDir();
+  if (source.empty()) {
+    throw std::runtime_error(fmt::format(
+        "{} of the source tree: BNET_E2E_SOURCE_DIR is not set and no build tree above this program "
+        "names one (CMAKE_HOME_DIRECTORY in its CMakeCache.txt)",
+        relative));
+  }
+  return source / relative;
 }
 
 }  // namespace e2e

@@ -26,4 +26,22 @@ void writeFileAtomic(const std::filesystem::path& path, std::string_view content
 // none of the three is set.
 std::filesystem::path cacheDir();
 
+// Where this project's build and source trees are, found at run time. No binary of this
+// project has an absolute path of its build or source tree compiled in: such a string is part
+// of the compiler's input, so a clone in another folder (every CI run) would miss ccache for
+// each file that carries one (docs/CI.md). Tests and tools name files relative to a tree.
+//
+// The build folder: $BNET_E2E_BINARY_DIR (ctest sets it for every test), else the nearest
+// folder above the running program (/proc/self/exe) that holds a CMakeCache.txt; empty when
+// neither.
+std::filesystem::path projectBuildDir();
+// The source folder: $BNET_E2E_SOURCE_DIR, else CMAKE_HOME_DIRECTORY in projectBuildDir()'s
+// CMakeCache.txt; empty when neither.
+std::filesystem::path projectSourceDir();
+// projectBuildDir() / relative, projectSourceDir() / relative. Throw std::runtime_error naming
+// the file and both rules when the tree is not known (a program run outside its build tree
+// without the variable).
+std::filesystem::path inBuildTree(std::string_view relative);
+std::filesystem::path inSourceTree(std::string_view relative);
+
 }  // namespace e2e

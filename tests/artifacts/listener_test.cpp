@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "tests/artifacts/run_binary.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace {
 
@@ -18,7 +19,7 @@ constexpr char kSecret[] = "hunter2-demo-secret-value";
 class ArtifactsListener : public ::testing::Test {
  protected:
   e2e::testing::BinaryRun runDemo(const std::vector<std::string>& args, bool keep = false) {
-    return runBinary(ARTIFACTS_DEMO, args,
+    return runBinary(e2e::inBuildTree(ARTIFACTS_DEMO), args,
                      {{"BNET_E2E_ARTIFACTS", tmp_.path().string()},
                       {"BNET_E2E_RUN_ID", "run1"},
                       {"BNET_E2E_KEEP_ARTIFACTS", keep ? std::optional<std::string>("1") : std::nullopt}},

@@ -17,6 +17,7 @@
 #include "tools/builder-standin/bid.hpp"
 #include "tests/support/rbuilder_toml.hpp"
 #include "tools/builder-standin/rbuilder_config.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace bnet::standin {
 namespace {
@@ -34,7 +35,7 @@ std::filesystem::path standinProgram() {
 }
 
 L1DevnetConfig devnetConfig() {
-  return L1DevnetConfig{.mode = L1Mode::kLocal, .slot_seconds = 2, .devnet_program = BNET_DEVNET_PROGRAM};
+  return L1DevnetConfig{.mode = L1Mode::kLocal, .slot_seconds = 2, .devnet_program = e2e::inBuildTree(BNET_DEVNET_PROGRAM)};
 }
 
 int httpStatus(const std::string& url) {

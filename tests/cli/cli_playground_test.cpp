@@ -22,6 +22,7 @@
 #include "framework/artifacts/artifacts.hpp"
 #include "framework/process/child_process.hpp"
 #include "framework/wait/eventually.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace bnet {
 namespace {
@@ -77,7 +78,7 @@ class CliPlayground : public ::testing::Test {
     dir_ = e2e::Artifacts::instance().testDir();
     state_ = dir_ / "state" / "env-playground-buildernet.json";
     fs::create_directories(state_.parent_path());
-    const fs::path l1_tests = fs::path(BNET_E2E_SOURCE) / "tests" / "l1";
+    const fs::path l1_tests = e2e::inSourceTree("tests/l1");
     std::ofstream(dir_ / "image.qcow2") << "the twin boots in place of this image";
     offset_ = 20000 + (::getpid() % 5000);
     const char* path = std::getenv("PATH");

@@ -11,6 +11,7 @@
 #include "framework/env/selection.hpp"
 #include "tests/artifacts/run_binary.hpp"
 #include "tests/support/error_of.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace {
 
@@ -20,7 +21,7 @@ using e2e::testing::readFile;
 using e2e::testing::runBinary;
 using e2e::testing::TempDir;
 
-const fs::path kEnvDir = fs::path(BNET_E2E_SOURCE_DIR_FOR_TESTS) / "environments";
+const fs::path kEnvDir = e2e::inSourceTree("environments");
 
 e2e::VariableLookup vars(std::map<std::string, std::string> m) {
   return [m](const std::string& name) -> std::optional<std::string> {
@@ -261,7 +262,7 @@ class EnvSelectionProcess : public ::testing::Test {
     env.emplace("BNET_E2E_RUN_ID", "run");
     env.emplace("BNET_E2E_ENV", std::nullopt);
     env.emplace("BNET_E2E_ENV_DIR", std::nullopt);
-    return runBinary(ENV_PROBE, args, env, tmp_.path() / "probe-output.txt", std::chrono::seconds(30));
+    return runBinary(e2e::inBuildTree(ENV_PROBE), args, env, tmp_.path() / "probe-output.txt", std::chrono::seconds(30));
   }
   TempDir tmp_;
 };

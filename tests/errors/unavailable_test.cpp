@@ -5,6 +5,7 @@
 
 #include "framework/testing/exit_codes.hpp"
 #include "tests/artifacts/run_binary.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace {
 
@@ -15,7 +16,7 @@ class UnavailableBecomesSkip : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new e2e::testing::TempDir();
-    run_ = e2e::testing::runBinary(UNAVAILABLE_DEMO, {"--gtest_output=xml:" + (dir_->path() / "junit.xml").string()},
+    run_ = e2e::testing::runBinary(e2e::inBuildTree(UNAVAILABLE_DEMO), {"--gtest_output=xml:" + (dir_->path() / "junit.xml").string()},
                                    {{"BNET_E2E_ARTIFACTS", (dir_->path() / "artifacts").string()}},
                                    dir_->path() / "output.txt", std::chrono::seconds(30));
     junit_ = e2e::testing::readFile(dir_->path() / "junit.xml");
@@ -70,7 +71,7 @@ std::string withoutSkipMarkers(std::string text) {
 // and none was skipped.
 TEST(UnavailableExitCode, OnlyUnavailableTestsExitWithTheSkipCode) {
   e2e::testing::TempDir dir;
-  auto skipped = e2e::testing::runBinary(UNAVAILABLE_DEMO, {"--gtest_filter=Demo.BodyThrowsUnavailable:SetUpThrows.*"},
+  auto skipped = e2e::testing::runBinary(e2e::inBuildTree(UNAVAILABLE_DEMO), {"--gtest_filter=Demo.BodyThrowsUnavailable:SetUpThrows.*"},
                                          {{"BNET_E2E_ARTIFACTS", (dir.path() / "artifacts").string()}},
                                          dir.path() / "skipped.txt", std::chrono::seconds(30));
   const auto output = withoutSkipMarkers(skipped.output);
@@ -78,7 +79,7 @@ TEST(UnavailableExitCode, OnlyUnavailableTestsExitWithTheSkipCode) {
   EXPECT_THAT(output, HasSubstr("e2e: 2 of 2 test(s) skipped, none failed (exit code 77)"));
   EXPECT_THAT(output, HasSubstr("e2e: skipped Demo.BodyThrowsUnavailable: unavailable: twin image: not built on this machine"));
 
-  auto passed = e2e::testing::runBinary(UNAVAILABLE_DEMO, {"--gtest_filter=Demo.CatchesUnavailableAndPasses"},
+  auto passed = e2e::testing::runBinary(e2e::inBuildTree(UNAVAILABLE_DEMO), {"--gtest_filter=Demo.CatchesUnavailableAndPasses"},
                                         {{"BNET_E2E_ARTIFACTS", (dir.path() / "artifacts").string()}},
                                         dir.path() / "passed.txt", std::chrono::seconds(30));
   EXPECT_EQ(passed.exit_code, 0) << withoutSkipMarkers(passed.output);

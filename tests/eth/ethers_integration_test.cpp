@@ -35,9 +35,7 @@ class EthEthers : public ::testing::Test {
     if (!fs::exists(node_modules_ / "ethers" / "package.json")) {
       GTEST_SKIP() << "ethers is not installed in " << node_modules_ << " (tools/setup.sh installs it)";
     }
-    const char* source = std::getenv("BNET_E2E_SOURCE_DIR");
-    if (source == nullptr || *source == '\0') source = BNET_E2E_SOURCE_DIR_DEFAULT;
-    script_ = fs::path(source) / "tests" / "eth" / "ethers_check.cjs";
+    script_ = e2e::inSourceTree("tests/eth/ethers_check.cjs");
     ASSERT_TRUE(fs::exists(script_)) << script_;
     dir_ = fs::temp_directory_path() / ("bnet-e2e-eth-test-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());

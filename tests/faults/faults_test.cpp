@@ -36,6 +36,7 @@
 #include "tests/faults/faults_support.hpp"
 #include "tests/ssh/sshd_server.hpp"
 #include "tests/support/files.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace e2e::testing {
 namespace {
@@ -279,7 +280,7 @@ TEST(ArtifactsFaults, DiskFullGivesAnErrorNamingTheFileAndKeepsTheTestResults) {
   const fs::path xml = dir.path() / "junit.xml";
   const auto start = Clock::now();
   auto run = runCommand({.name = "disk-full-child",
-                         .executable = FAULTS_DISK_FULL_CHILD,
+                         .executable = e2e::inBuildTree(FAULTS_DISK_FULL_CHILD),
                          .args = {"--gtest_output=xml:" + xml.string()},
                          .env = {{"BNET_E2E_ARTIFACTS", (dir.path() / "artifacts").string()},
                                  {"BNET_E2E_RUN_ID", "disk-full"},
@@ -344,7 +345,7 @@ TEST(Reaper, PowerCutOfATestBinaryWithADevnetThenDownAllLeavesNoProcessAndNoPort
   const fs::path state_dir = dir.path() / "state";
   const fs::path info_file = dir.path() / "holder.json";
   auto holder = ChildProcess::start({.name = "devnet-holder",
-                                     .executable = FAULTS_DEVNET_HOLDER,
+                                     .executable = e2e::inBuildTree(FAULTS_DEVNET_HOLDER),
                                      .args = {info_file.string(), (dir.path() / "l1").string()},
                                      .env = {{"BNET_E2E_STATE_DIR", state_dir.string()}},
                                      .log_path = dir.path() / "holder.log"});
@@ -371,7 +372,7 @@ TEST(Reaper, PowerCutOfATestBinaryWithADevnetThenDownAllLeavesNoProcessAndNoPort
 
   const auto start = Clock::now();
   auto down = runCommand({.name = "bnet-e2e-down-all",
-                          .executable = BNET_E2E_PROGRAM,
+                          .executable = e2e::inBuildTree(BNET_E2E_PROGRAM),
                           .args = {"down", "--all"},
                           .env = {{"BNET_E2E_STATE_DIR", state_dir.string()}},
                           .unset_env = {"BNET_E2E_STATE"},

@@ -26,6 +26,7 @@
 #include "tests/faults/faults_support.hpp"
 #include "tests/ssh/sshd_server.hpp"
 #include "tests/support/files.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace e2e::testing {
 namespace {
@@ -113,7 +114,7 @@ TEST(StagingRun, RefusesAMutatingTestSelectedByName) {
     const std::string test = "RelayBids.RelayReceivedBidsFromTheBuilderForRecentSlots";
     const auto& l1 = devnet.endpoints();
     auto run = runCommand({.name = "relay-bids-suite-on-staging",
-                           .executable = RELAY_BIDS_SUITE,
+                           .executable = e2e::inBuildTree(RELAY_BIDS_SUITE),
                            .args = {"--gtest_filter=" + test, "--gtest_output=xml:" + xml.string()},
                            .env = {{"BNET_E2E_ENV", "staging"},
                                    {"BNET_E2E_ARTIFACTS", (dir.path() / "artifacts").string()},

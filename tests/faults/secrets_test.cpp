@@ -27,6 +27,7 @@
 #include "framework/process/child_process.hpp"
 #include "tests/faults/faults_support.hpp"
 #include "tests/support/files.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace e2e::testing {
 namespace {
@@ -114,7 +115,7 @@ TEST(Secrets, PlantedValuesAppearNowhereARunLeaves) {
   const std::string staging_token = "planted-staging-token-c0ffee-91d2e8a4";
   const std::string orderflow_key = "0x8a1f0e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1";
   auto run = runCommand({.name = "secrets-child",
-                         .executable = FAULTS_SECRETS_CHILD,
+                         .executable = e2e::inBuildTree(FAULTS_SECRETS_CHILD),
                          .args = {"--gtest_output=xml:" + xml.string()},
                          .env = {{"BNET_E2E_ARTIFACTS", artifacts.string()},
                                  {"BNET_E2E_RUN_ID", "secrets"},
@@ -220,7 +221,7 @@ TEST(Secrets, PlantedValuesAppearNowhereTheMainJobLeaves) {
   const fs::path secrets_file = dir.path() / "testbed-secrets.json";
   fs::create_directories(build / "bin");
   fs::create_directories(state.parent_path());
-  fs::create_symlink(BNET_E2E_PROGRAM, build / "bin" / "bnet-e2e");
+  fs::create_symlink(e2e::inBuildTree(BNET_E2E_PROGRAM), build / "bin" / "bnet-e2e");
   const std::string hub_password = "planted-main-job-hub-Pw-4e8d2b7a91";
   const std::map<std::string, std::string> env = {{"BNET_E2E_ARTIFACTS", artifacts.string()},
                                                   {"BNET_E2E_RUN_ID", "main-job"},
@@ -231,16 +232,16 @@ TEST(Secrets, PlantedValuesAppearNowhereTheMainJobLeaves) {
   auto quote = [](const fs::path& p) { return "[==[" + p.string() + "]==]"; };
   {
     std::ofstream tests(build / "CTestTestfile.cmake");
-    tests << fmt::format("add_test(E2eEnvironment.Up {} up --state {})\n", quote(BNET_E2E_PROGRAM), quote(state))
+    tests << fmt::format("add_test(E2eEnvironment.Up {} up --state {})\n", quote(e2e::inBuildTree(BNET_E2E_PROGRAM)), quote(state))
           << "set_tests_properties(E2eEnvironment.Up PROPERTIES FIXTURES_SETUP e2e_env TIMEOUT 1500)\n"
           << fmt::format("add_test(ConfigDownload {} --gtest_filter=ConfigDownload.ConfigurationWasFetchedOnceAndRendered)\n",
-                         quote(CONFIG_DOWNLOAD_SUITE))
-          << fmt::format("add_test(MainJobChild.Fails {} --gtest_filter=MainJobChild.Fails*)\n", quote(FAULTS_MAIN_JOB_CHILD))
-          << fmt::format("add_test(MainJobChild.Killed {} --gtest_filter=MainJobChild.Killed*)\n", quote(FAULTS_MAIN_JOB_CHILD))
+                         quote(e2e::inBuildTree(CONFIG_DOWNLOAD_SUITE)))
+          << fmt::format("add_test(MainJobChild.Fails {} --gtest_filter=MainJobChild.Fails*)\n", quote(e2e::inBuildTree(FAULTS_MAIN_JOB_CHILD)))
+          << fmt::format("add_test(MainJobChild.Killed {} --gtest_filter=MainJobChild.Killed*)\n", quote(e2e::inBuildTree(FAULTS_MAIN_JOB_CHILD)))
           << "set_tests_properties(ConfigDownload MainJobChild.Fails MainJobChild.Killed PROPERTIES FIXTURES_REQUIRED e2e_env "
           << fmt::format("ENVIRONMENT BNET_E2E_STATE={} TIMEOUT 600)\n", state.string())
           << "set_tests_properties(MainJobChild.Killed PROPERTIES TIMEOUT 60)\n"
-          << fmt::format("add_test(E2eEnvironment.Down {} down --state {})\n", quote(BNET_E2E_PROGRAM), quote(state))
+          << fmt::format("add_test(E2eEnvironment.Down {} down --state {})\n", quote(e2e::inBuildTree(BNET_E2E_PROGRAM)), quote(state))
           << "set_tests_properties(E2eEnvironment.Down PROPERTIES FIXTURES_CLEANUP e2e_env TIMEOUT 300)\n";
   }
   const fs::path junit = build / "e2e-junit.xml";
@@ -285,7 +286,7 @@ TEST(Secrets, PlantedValuesAppearNowhereTheMainJobLeaves) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
   auto finish = runCommand({.name = "finish-run",
-                            .executable = fs::path(BNET_E2E_SOURCE_ROOT) / "tools" / "finish-run.sh",
+                            .executable = e2e::inSourceTree("tools/finish-run.sh"),
                             .args = {build.string(), junit.string(), "main job"},
                             .env = env,
                             .log_path = dir.path() / "finish-output.txt"},

@@ -17,6 +17,7 @@
 #include "fixtures/hub/builder_hub.hpp"
 #include "fixtures/l1/l1_devnet.hpp"
 #include "fixtures/vm/local_builder_setup.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace bnet {
 namespace {
@@ -52,7 +53,7 @@ std::shared_ptr<cpptoml::table> parseToml(const std::string& text) {
 }
 
 TEST(BuilderConfigSchema, TheRealPlaygroundDocumentConforms) {
-  auto doc = readJson(fs::path(BNET_HUB_TEST_DIR) / "data" / "playground-builderhub-config.json");
+  auto doc = readJson(e2e::inSourceTree("tests/hub/data") / "playground-builderhub-config.json");
   EXPECT_THAT(builderConfigViolations(doc), IsEmpty());
 }
 
@@ -130,7 +131,7 @@ TEST(BuilderConfigSchema, RefusesWhatTheRealImageCouldNotRun) {
 
 // The document LocalBuilderSetup registers at the hub stand-in, as the VM downloads it.
 TEST(BuilderConfigSchema, TheLocalEnvironmentServesAConformingDocument) {
-  L1DevnetConfig devnet_config{.mode = L1Mode::kLocal, .slot_seconds = 2, .devnet_program = BNET_DEVNET_PROGRAM};
+  L1DevnetConfig devnet_config{.mode = L1Mode::kLocal, .slot_seconds = 2, .devnet_program = e2e::inBuildTree(BNET_DEVNET_PROGRAM)};
   if (auto why = L1Devnet::unavailableReason(devnet_config)) FAIL() << "local devnet unavailable: " << *why;
   auto devnet = L1Devnet::start(devnet_config);
   auto hub = BuilderHub::start({});

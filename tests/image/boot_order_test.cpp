@@ -3,6 +3,7 @@
 // a oneshot orders from its exit, an exec unit from its start; the profile's "unordered"
 // pairs are ordered by no chain of rules.
 #include "fixtures/image/boot_order.hpp"
+#include "framework/fs/fs.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -18,7 +19,7 @@ using bnet::BootTimeline;
 using bnet::ImageProfile;
 using bnet::OrderEdgeResult;
 
-const fs::path kImages = fs::path(BNET_E2E_SOURCE_DIR_FOR_TESTS) / "environments" / "images";
+const fs::path kImages = e2e::inSourceTree("environments/images");
 
 const ImageProfile& profile(const std::string& name) {
   static std::map<std::string, ImageProfile> cache;

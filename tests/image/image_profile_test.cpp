@@ -16,6 +16,7 @@
 #include "framework/env/env_file.hpp"
 #include "tests/artifacts/run_binary.hpp"
 #include "tests/support/error_of.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace {
 
@@ -25,7 +26,7 @@ using json = nlohmann::ordered_json;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-const fs::path kEnvDir = fs::path(BNET_E2E_SOURCE_DIR_FOR_TESTS) / "environments";
+const fs::path kEnvDir = e2e::inSourceTree("environments");
 const fs::path kImages = kEnvDir / "images";
 
 using e2e::testing::errorOf;

@@ -6,12 +6,14 @@
 #include <regex>
 #include <string>
 
+#include "framework/fs/fs.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 
 TEST(Suites, NameNoUnitLogLineOrPersistentPath) {
-  const fs::path suites = fs::path(BNET_E2E_SOURCE_DIR_FOR_TESTS) / "suites";
+  const fs::path suites = e2e::inSourceTree("suites");
   const std::regex forbidden("config-watchdog|rbuilder-operator|render-config|persistent-setup|/var/lib/persistent|Fetching configuration");
   std::size_t files = 0;
   for (const auto& entry : fs::recursive_directory_iterator(suites)) {

@@ -13,13 +13,14 @@
 #include <sstream>
 
 #include "fixtures/image/image_profile.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using bnet::ImageProfile;
 
-const fs::path kSource = BNET_E2E_SOURCE_DIR_FOR_TESTS;
+const fs::path kSource = e2e::inSourceTree("");
 const fs::path kUnits = kSource / "tools" / "twin-image" / "rootfs" / "etc" / "systemd" / "system";
 
 std::string unitName(std::string word) {

@@ -14,6 +14,7 @@
 #include "fixtures/l1/playground_output.hpp"
 #include "framework/eth/accounts.hpp"
 #include "framework/http/http_client.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace bnet {
 namespace {
@@ -25,8 +26,8 @@ using ::testing::HasSubstr;
 class PlaygroundMode : public ::testing::Test {
  protected:
   void SetUp() override {
-    test_dir_ = BNET_L1_TEST_DIR;
-    std::optional<std::filesystem::path> devnet = std::filesystem::path(BNET_DEVNET_PROGRAM);
+    test_dir_ = e2e::inSourceTree("tests/l1");
+    std::optional<std::filesystem::path> devnet = std::filesystem::path(e2e::inBuildTree(BNET_DEVNET_PROGRAM));
     auto anvil = findAnvil();
     if (!std::filesystem::exists(*devnet)) GTEST_SKIP() << "bnet-devnet not built: " << devnet->string();
     if (!anvil) GTEST_SKIP() << "anvil not found: run tools/setup.sh or set BNET_ANVIL";

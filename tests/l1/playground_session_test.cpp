@@ -20,6 +20,7 @@
 #include "fixtures/l1/playground_output.hpp"
 #include "fixtures/l1/playground_session.hpp"
 #include "framework/artifacts/artifacts.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace bnet {
 namespace {
@@ -37,16 +38,16 @@ std::string readAll(const fs::path& file) {
 class PlaygroundSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    test_dir_ = BNET_L1_TEST_DIR;
+    test_dir_ = e2e::inSourceTree("tests/l1");
     auto anvil = findAnvil();
-    if (!fs::exists(BNET_DEVNET_PROGRAM)) GTEST_SKIP() << "bnet-devnet not built: " << BNET_DEVNET_PROGRAM;
-    if (!fs::exists(BNET_HUB_STANDIN_PROGRAM)) GTEST_SKIP() << "bnet-hub-standin not built: " << BNET_HUB_STANDIN_PROGRAM;
+    if (!fs::exists(e2e::inBuildTree(BNET_DEVNET_PROGRAM))) GTEST_SKIP() << "bnet-devnet not built: " << e2e::inBuildTree(BNET_DEVNET_PROGRAM);
+    if (!fs::exists(e2e::inBuildTree(BNET_HUB_STANDIN_PROGRAM))) GTEST_SKIP() << "bnet-hub-standin not built: " << e2e::inBuildTree(BNET_HUB_STANDIN_PROGRAM);
     if (!anvil) GTEST_SKIP() << "anvil not found: run tools/setup.sh or set BNET_ANVIL";
     const char* path = std::getenv("PATH");
     old_path_ = path ? path : "";
     setenv("PATH", ((test_dir_ / "fake-docker").string() + ":" + old_path_).c_str(), 1);
-    setenv("BNET_DEVNET", BNET_DEVNET_PROGRAM, 1);
-    setenv("BNET_HUB_STANDIN", BNET_HUB_STANDIN_PROGRAM, 1);
+    setenv("BNET_DEVNET", e2e::inBuildTree(BNET_DEVNET_PROGRAM).c_str(), 1);
+    setenv("BNET_HUB_STANDIN", e2e::inBuildTree(BNET_HUB_STANDIN_PROGRAM).c_str(), 1);
     setenv("BNET_ANVIL", anvil->c_str(), 1);
     scratch_ = e2e::Artifacts::instance().testDir() / "scratch";
     fs::create_directories(scratch_);

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "framework/wait/eventually.hpp"
+#include "framework/fs/fs.hpp"
 
 extern char** environ;
 
@@ -62,14 +63,15 @@ class PortHolder {
     posix_spawn_file_actions_adddup2(&actions, to_child[0], 0);
     posix_spawn_file_actions_adddup2(&actions, from_child[1], 1);
     std::string count = std::to_string(n);
-    char* argv[] = {const_cast<char*>(BNET_E2E_PORT_HOLDER), count.data(), nullptr};
-    int rc = posix_spawn(&pid_, BNET_E2E_PORT_HOLDER, &actions, nullptr, argv, environ);
+    std::string holder = e2e::inBuildTree(BNET_E2E_PORT_HOLDER).string();
+    char* argv[] = {holder.data(), count.data(), nullptr};
+    int rc = posix_spawn(&pid_, holder.c_str(), &actions, nullptr, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
     ::close(to_child[0]);
     ::close(from_child[1]);
     stdin_ = to_child[1];
     stdout_ = from_child[0];
-    if (rc != 0) throw std::runtime_error(fmt::format("posix_spawn {}: {}", BNET_E2E_PORT_HOLDER, rc));
+    if (rc != 0) throw std::runtime_error(fmt::format("posix_spawn {}: {}", holder, rc));
   }
   ~PortHolder() {
     release();

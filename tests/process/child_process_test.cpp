@@ -1,4 +1,5 @@
 #include "framework/process/child_process.hpp"
+#include "framework/fs/fs.hpp"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -93,7 +94,7 @@ TEST_F(ChildProcessTest, StopKillsTheWholeProcessGroup) {
 
 TEST_F(ChildProcessTest, ChildrenDieWithTheirParentEvenOnSigkill) {
   auto pid_file = dir_ / "pids";
-  auto parent = ChildProcess::start({.name = "parent", .executable = PROCESS_TEST_PARENT,
+  auto parent = ChildProcess::start({.name = "parent", .executable = e2e::inBuildTree(PROCESS_TEST_PARENT),
                                      .args = {pid_file.string()}, .log_path = dir_ / "parent.log"});
   pid_t child = 0;
   pid_t grandchild = 0;

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "framework/process/child_process.hpp"
+#include "framework/fs/fs.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -76,7 +77,7 @@ TEST_F(ProcessRegistryTest, ReapEndsWhatACrashedRunLeftBehind) {
   auto owned = dir_ / "left-behind";
   fs::create_directories(owned);
   auto pid_file = dir_ / "pids";
-  auto parent = ChildProcess::start({.name = "parent", .executable = PROCESS_TEST_PARENT,
+  auto parent = ChildProcess::start({.name = "parent", .executable = e2e::inBuildTree(PROCESS_TEST_PARENT),
                                      .args = {pid_file.string(), owned.string()},
                                      .log_path = dir_ / "parent.log"});
   pid_t child = 0;

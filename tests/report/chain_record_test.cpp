@@ -17,6 +17,7 @@
 #include "framework/eth/accounts.hpp"
 #include "framework/http/http_client.hpp"
 #include "tools/bnet-e2e/report/report.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace bnet {
 namespace {
@@ -32,7 +33,7 @@ constexpr const char* kOtherPubkey =
     "0xb2885d66bef164889a2e35845c3b626545d7b0e513efe335e97c3a45e534013fa3bc38c3b7e6143695aecc4872ac52c4";
 
 L1DevnetConfig localConfig() {
-  return L1DevnetConfig{.mode = L1Mode::kLocal, .slot_seconds = 2, .devnet_program = BNET_DEVNET_PROGRAM};
+  return L1DevnetConfig{.mode = L1Mode::kLocal, .slot_seconds = 2, .devnet_program = e2e::inBuildTree(BNET_DEVNET_PROGRAM)};
 }
 
 std::string readText(const fs::path& p) {

@@ -78,7 +78,7 @@ class MustRunHere : public ::testing::Test {
   int runs_ = 0;
 };
 
-const fs::path kSetup = fs::path(BNET_E2E_TEST_SOURCE_DIR) / "tools/setup.sh";
+const fs::path kSetup = e2e::inSourceTree("tools/setup.sh");
 
 TEST_F(MustRunHere, SetupFailsWhenTheTwinImageCannotBeBuiltUnlessSkipsAreAllowed) {
   auto failed = run(kSetup, {"--no-build"}, {}, 600s);

@@ -16,6 +16,7 @@
 
 #include "fixtures/common/programs.hpp"
 #include "framework/process/child_process.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace bnet {
 namespace {
@@ -25,7 +26,7 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const fs::path kBuild = BNET_E2E_TEST_BUILD_DIR;
+const fs::path kBuild = e2e::inBuildTree("");
 const std::vector<std::string> kFormerOneProcess = {"orderflow_test", "ssh_on_twin_test", "vm_twin_test",
                                                     "vm_snapshot_test"};
 

@@ -1,5 +1,6 @@
 // Unit tests of the systemd output parsers on recorded output (see recorded/README.md).
 #include "fixtures/ssh/systemd.hpp"
+#include "framework/fs/fs.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,7 +15,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 std::string recorded(const std::string& name) {
-  std::string dir = BNET_E2E_RECORDED_DIR "/";
+  std::string dir = e2e::inSourceTree("tests/ssh/recorded").string() + "/";
   std::ifstream in(dir + name, std::ios::binary);
   if (!in) throw std::runtime_error("recorded file missing: " + dir + name);
   std::stringstream s;

@@ -18,6 +18,7 @@
 #include "framework/artifacts/artifacts.hpp"
 #include "framework/http/http_client.hpp"
 #include "framework/process/child_process.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace {
 using namespace std::chrono_literals;
@@ -55,7 +56,7 @@ struct Down {
   fs::path log;
   ~Down() {
     try {
-      e2e::runCommand({.name = "bnet-e2e-down", .executable = BNET_E2E_CLI, .args = {"down", "--state", state.string()},
+      e2e::runCommand({.name = "bnet-e2e-down", .executable = e2e::inBuildTree(BNET_E2E_CLI), .args = {"down", "--state", state.string()},
                        .log_path = log},
                       e2e::Deadline::after(300s));
     } catch (const std::exception&) {
@@ -85,7 +86,7 @@ TEST(ParallelEnvironments, TwoEnvironmentsUpAtOnceShareNoPortFolderOrVm) {
   for (const auto& state : states) {
     downs.push_back({state, dir / (state.stem().string() + "-down.log")});
     ups.push_back(e2e::ChildProcess::start({.name = "up-" + state.stem().string(),
-                                            .executable = BNET_E2E_CLI,
+                                            .executable = e2e::inBuildTree(BNET_E2E_CLI),
                                             .args = {"up", "--state", state.string()},
                                             .env = env,
                                             .log_path = dir / (state.stem().string() + "-up.log")}));

@@ -8,6 +8,7 @@
 #include "framework/eth/accounts.hpp"
 #include "framework/eth/transaction.hpp"
 #include "tests/ws/anvil_on_port.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace bnet::testing {
 namespace {
@@ -118,7 +119,7 @@ TEST_F(EventWaitTest, SubscribedWaitsSurviveAnAnvilRestart) {
 // bnet-devnet (anvil + slot clock + beacon stand-in): slots wake on the SSE head stream,
 // blocks on newHeads.
 TEST(EventWaitDevnet, SlotAndBlockWaitsUseEvents) {
-  L1DevnetConfig config{.mode = L1Mode::kLocal, .slot_seconds = 1, .devnet_program = BNET_DEVNET_PROGRAM};
+  L1DevnetConfig config{.mode = L1Mode::kLocal, .slot_seconds = 1, .devnet_program = e2e::inBuildTree(BNET_DEVNET_PROGRAM)};
   if (auto why = L1Devnet::unavailableReason(config)) GTEST_SKIP() << *why;
   L1Devnet devnet = L1Devnet::start(config);
   EXPECT_TRUE(devnet.beacon().headEventsActive());

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "framework/fs/fs.hpp"
 #include "tools/bnet-e2e/commands.hpp"
 
 extern char** environ;
@@ -142,25 +143,8 @@ e2e::ExitStatus runStep(const StepCommand& command, Progress& progress,
   return e2e::ExitStatus::fromWaitStatus(status);
 }
 
-fs::path buildDir() {
-  if (const char* dir = std::getenv("BNET_E2E_BINARY_DIR"); dir && *dir) return dir;
-  std::error_code ec;
-  auto exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return {};
-  auto dir = exe.parent_path().parent_path();
-  return fs::exists(dir / "CMakeCache.txt", ec) ? dir : fs::path();
-}
+fs::path buildDir() { return e2e::projectBuildDir(); }
 
-fs::path sourceDir() {
-  if (const char* dir = std::getenv("BNET_E2E_SOURCE_DIR"); dir && *dir) return dir;
-  auto build = buildDir();
-  if (build.empty()) return {};
-  std::ifstream cache(build / "CMakeCache.txt");
-  const std::string key = "CMAKE_HOME_DIRECTORY:INTERNAL=";
-  for (std::string line; std::getline(cache, line);) {
-    if (line.rfind(key, 0) == 0) return line.substr(key.size());
-  }
-  return {};
-}
+fs::path sourceDir() { return e2e::projectSourceDir(); }
 
 }  // namespace bnet::cli

@@ -26,11 +26,9 @@ struct StepCommand {
 e2e::ExitStatus runStep(const StepCommand& command, Progress& progress,
                         const std::function<void(std::string_view line, bool from_stderr)>& on_line);
 
-// The build folder: $BNET_E2E_BINARY_DIR, else the folder above this program's bin/ when it
-// holds a CMakeCache.txt; empty if neither.
+// The build and source folders (e2e::projectBuildDir, e2e::projectSourceDir): the
+// variables ctest sets, else the build tree this program sits in; empty if neither.
 std::filesystem::path buildDir();
-// The source folder: $BNET_E2E_SOURCE_DIR, else CMAKE_HOME_DIRECTORY of buildDir()'s cache;
-// empty if neither.
 std::filesystem::path sourceDir();
 
 }  // namespace bnet::cli
