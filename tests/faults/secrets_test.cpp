@@ -232,7 +232,7 @@ TEST(Secrets, PlantedValuesAppearNowhereTheMainJobLeaves) {
   auto quote = [](const fs::path& p) { return "[==[" + p.string() + "]==]"; };
   {
     std::ofstream tests(build / "CTestTestfile.cmake");
-    tests << fmt::format("add_test(E2eEnvironment.Up {} up --state {})\n", quote(e2e::inBuildTree(BNET_E2E_PROGRAM)), quote(state))
+    tests << fmt::format("add_test(E2eEnvironment.Up {} up --stop-with-parent --state {})\n", quote(e2e::inBuildTree(BNET_E2E_PROGRAM)), quote(state))
           << "set_tests_properties(E2eEnvironment.Up PROPERTIES FIXTURES_SETUP e2e_env TIMEOUT 1500)\n"
           << fmt::format("add_test(ConfigDownload {} --gtest_filter=ConfigDownload.ConfigurationWasFetchedOnceAndRendered)\n",
                          quote(e2e::inBuildTree(CONFIG_DOWNLOAD_SUITE)))

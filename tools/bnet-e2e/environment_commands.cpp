@@ -2,8 +2,11 @@
 // launched once and left running, so that test processes attach to it (BNET_E2E_STATE)
 // instead of each booting its own builder.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,7 +44,69 @@ struct EnvOptions {
   std::string state;  // state file; empty: default for the environment
   int timeout_seconds = 0;
   bool all = false;
+  // up --stop-with-parent: the environment lives only as long as the process that ran `up`
+  // (ctest, in the e2e_env fixture). hold --owner PID:START_TICKS is how up passes it on.
+  bool stop_with_parent = false;
+  std::string owner;
 };
+
+// The owner of a holder ("PID:START_TICKS", see EnvOptions): pid 0 when there is none.
+struct Owner {
+  pid_t pid = 0;
+  std::uint64_t start_ticks = 0;
+};
+
+Owner parseOwner(const std::string& text) {
+  Owner owner;
+  if (text.empty()) return owner;
+  auto colon = text.find(':');
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument("no colon");
+    owner.pid = static_cast<pid_t>(std::stol(text.substr(0, colon)));
+    owner.start_ticks = std::stoull(text.substr(colon + 1));
+  } catch (const std::exception&) {
+    throw CommandError(kExitBadInput, fmt::format("--owner {}: expected PID:START_TICKS", text));
+  }
+  return owner;
+}
+
+// Blocks until one of the blocked stop signals arrives or the owner exits; says which.
+std::string waitForStop(const sigset_t& stop_signals, const Owner& owner) {
+  int owner_fd = -1;
+  if (owner.pid > 0) {
+    owner_fd = static_cast<int>(::syscall(SYS_pidfd_open, owner.pid, 0));
+    // Gone already, or another process under that pid by now: the owner has exited.
+    if (owner_fd < 0 || e2e::processStartTicks(owner.pid) != owner.start_ticks) {
+      if (owner_fd >= 0) ::close(owner_fd);
+      return fmt::format("the process that ran `up` (pid {}) has exited", owner.pid);
+    }
+  }
+  const int signal_fd = ::signalfd(-1, &stop_signals, SFD_CLOEXEC);
+  if (signal_fd < 0) {
+    if (owner_fd >= 0) ::close(owner_fd);
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    return fmt::format("signal {}", sig);
+  }
+  std::string why;
+  while (why.empty()) {
+    pollfd fds[2] = {{.fd = signal_fd, .events = POLLIN, .revents = 0}, {.fd = owner_fd, .events = POLLIN, .revents = 0}};
+    if (::poll(fds, owner_fd >= 0 ? 2 : 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      why = fmt::format("poll failed ({})", std::strerror(errno));
+    } else if (fds[0].revents & POLLIN) {
+      signalfd_siginfo info{};
+      if (::read(signal_fd, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
+        why = fmt::format("signal {}", info.ssi_signo);
+      }
+    } else if (owner_fd >= 0 && fds[1].revents != 0) {
+      why = fmt::format("the process that ran `up` (pid {}) has exited", owner.pid);
+    }
+  }
+  ::close(signal_fd);
+  if (owner_fd >= 0) ::close(owner_fd);
+  return why;
+}
 
 const Environment& selectEnvironment(const EnvOptions& o) {
   if (!o.env.empty()) ::setenv("BNET_E2E_ENV", o.env.c_str(), 1);
@@ -141,6 +206,7 @@ int hold(const EnvOptions& o) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before any thread starts
+  const Owner owner = parseOwner(o.owner);  // before anything is launched
 
   const Environment* selected = nullptr;
   try {
@@ -189,9 +255,8 @@ int hold(const EnvOptions& o) {
   state.write(file);
   fmt::print("bnet-e2e hold: {} is up; state {}\n", env.name, file.string());
   std::fflush(stdout);
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  fmt::print("bnet-e2e hold: signal {}: stopping {}\n", sig, env.name);
+  const std::string why = waitForStop(stop_signals, owner);
+  fmt::print("bnet-e2e hold: {}: stopping {}\n", why, env.name);
   std::fflush(stdout);
   std::error_code ec;
   fs::remove(file, ec);
@@ -232,6 +297,11 @@ int up(const EnvOptions& o) {
   auto log = e2e::Artifacts::instance().runDir() / testbedFolder(file) / "holder.log";
   fs::create_directories(log.parent_path());
   std::vector<std::string> args = {"/proc/self/exe", "hold", "--env", env.file.string(), "--state", file.string()};
+  if (o.stop_with_parent) {
+    const pid_t parent = ::getppid();
+    args.push_back("--owner");
+    args.push_back(fmt::format("{}:{}", parent, e2e::processStartTicks(parent)));
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -422,6 +492,9 @@ void addEnvironmentCommands(CLI::App& app) {
   auto* up_cmd = app.add_subcommand("up", "launch an environment and leave it running; prints its endpoints");
   addEnvOptions(up_cmd, *options);
   up_cmd->add_option("--timeout", options->timeout_seconds, "seconds to wait for it (default: boot budget + 300)");
+  up_cmd->add_flag("--stop-with-parent", options->stop_with_parent,
+                   "stop the environment when the process that ran up exits, however it ends (the e2e_env "
+                   "fixture: a killed ctest leaves nothing running); without it the environment runs until down");
   up_cmd->callback([options] {
     if (int rc = up(*options); rc != 0) throw CommandError(rc, "up failed");
   });
@@ -437,6 +510,7 @@ void addEnvironmentCommands(CLI::App& app) {
   auto* hold_cmd = app.add_subcommand("hold", "(internal) own a launched environment until SIGTERM");
   hold_cmd->group("");
   addEnvOptions(hold_cmd, *options);
+  hold_cmd->add_option("--owner", options->owner, "PID:START_TICKS of the process whose exit stops the holder");
   hold_cmd->callback([options] {
     if (int rc = hold(*options); rc != 0) throw CommandError(rc, "hold failed");
   });
