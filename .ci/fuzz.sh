@@ -4,7 +4,10 @@
 # (clang, ASan + UBSan + coverage; .ci/env.sh). Builds only the fuzz targets when that build
 # is not complete yet (in .ci/run the build stage has built them). Fails, naming the input,
 # when any fuzzer finds a crash, a leak or a timeout.
-#   .ci/fuzz.sh [SECONDS]
+#   .ci/fuzz.sh [--prebuilt] [SECONDS]
+# --prebuilt: neither setup nor a build (.ci/run starts the fuzzers beside the self-test,
+# which runs its own setup and build step: two builds in one folder at once would race);
+# fails when a fuzz target is missing.
 # Environment: BNET_E2E_CI_BUILD_DIR (default ./build-ci), BNET_E2E_FUZZ_OUT (default
 # <build>/fuzz-out: logs, artifacts/<target>/crash-*, the grown corpora), BNET_E2E_FUZZ_JOBS.
 set -euo pipefail
@@ -12,18 +15,22 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 # shellcheck source=.ci/env.sh
 source "$here/env.sh"
+prebuilt=0
+if [ "${1:-}" = --prebuilt ]; then prebuilt=1; shift; fi
 seconds=${1:-60}
 build_dir=$BNET_E2E_CI_BUILD_DIR
 out=${BNET_E2E_FUZZ_OUT:-$build_dir/fuzz-out}
 jobs=${BNET_E2E_FUZZ_JOBS:-$(nproc)}
 start=$(date +%s)
 
-"$root/tools/setup.sh" --no-build
-if [ ! -f "$build_dir/build.ninja" ]; then
-  # shellcheck disable=SC2086
-  cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache $BNET_E2E_CI_CMAKE_ARGS >/dev/null
+if [ "$prebuilt" = 0 ]; then
+  "$root/tools/setup.sh" --no-build
+  if [ ! -f "$build_dir/build.ninja" ]; then
+    # shellcheck disable=SC2086
+    cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache $BNET_E2E_CI_CMAKE_ARGS >/dev/null
+  fi
+  cmake --build "$build_dir" --target fuzz_all -- -j"$jobs"
 fi
-cmake --build "$build_dir" --target fuzz_all -- -j"$jobs"
 built=$(date +%s)
 echo "fuzz: built in $(( built - start )) s"
 
@@ -31,6 +38,10 @@ targets=()
 for src in "$root"/tests/fuzz/fuzz_*.cpp; do
   name=$(basename "$src" .cpp)
   targets+=("${name#fuzz_}")
+  if [ ! -x "$build_dir/fuzz/$name" ]; then
+    echo "fuzz: FAILED: $build_dir/fuzz/$name is not built (the build stage builds every fuzz target)" >&2
+    exit 1
+  fi
 done
 
 rm -rf "$out"
