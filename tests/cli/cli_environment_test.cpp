@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <csignal>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "fixtures/testbed/testbed.hpp"
 #include "fixtures/vm/twin_image.hpp"
 #include "framework/artifacts/artifacts.hpp"
+#include "framework/fs/fs.hpp"
 #include "framework/process/child_process.hpp"
 #include "framework/process/registry.hpp"
 #include "framework/wait/eventually.hpp"
@@ -290,6 +292,43 @@ TEST_F(CliEnvironment, UpThenSshLogsConsoleAndAnAttachingSuiteThenDownLeavesNoth
   EXPECT_GE(ports.size(), 7u) << "the state names the endpoints' ports";
   const auto listening = listeningPorts();
   for (int port : ports) EXPECT_FALSE(listening.count(port)) << "port " << port << " still has a listener after down";
+}
+
+// `up --stop-with-parent` (what the e2e_env fixture runs): the environment lives as long as
+// the process that ran up. Here a shell runs up and then waits in place of ctest; it is
+// killed with SIGKILL, as the CI's hard limit would kill ctest, so no `down` ever runs.
+TEST_F(CliEnvironment, UpBoundToItsParentStopsEverythingWhenTheParentIsKilled) {
+  auto env = env_;
+  auto parent = e2e::ChildProcess::start(
+      {.name = "up-parent",
+       .executable = "/bin/sh",
+       .args = {"-c", "\"$0\" up --stop-with-parent --state \"$1\" --timeout 1500 && echo UP-DONE && exec sleep 3600",
+                cli_.string(), state_.string()},
+       .env = env,
+       .unset_env = {"BNET_E2E_STATE"},
+       .log_path = dir_ / "up-parent.log"});
+  e2e::eventually("up (run by the parent shell) to finish", 1600s, [&] {
+    if (!parent.running()) return e2e::Attempt::fail("the parent shell exited: " + parent.logText());
+    return e2e::Attempt::check(parent.logText().find("UP-DONE") != std::string::npos, "up still running");
+  });
+  const auto state = TestbedState::read(state_);
+  ASSERT_EQ(state.unavailable, "") << "the environment came up whole";
+  const pid_t holder = state.holder_pid;
+  ASSERT_FALSE(projectProgramsInSession(holder).empty()) << "the environment's processes run";
+
+  parent.signal(SIGKILL);
+  e2e::eventually("the holder to stop everything after its parent was killed", 180s, [&] {
+    auto left = projectProgramsInSession(holder);
+    return e2e::Attempt::check(left.empty() && e2e::processStartTicks(holder) == 0,
+                               fmt::format("left: {}{}", fmt::join(left, ", "),
+                                           e2e::processStartTicks(holder) ? "; the holder still runs" : ""));
+  });
+  EXPECT_FALSE(fs::exists(state_)) << "the holder removes the state file";
+  const auto listening = listeningPorts();
+  for (int port : portsOf(state)) EXPECT_FALSE(listening.count(port)) << "port " << port << " still has a listener";
+  const std::string holder_log = e2e::readFile(state.holder_log);
+  EXPECT_THAT(holder_log, ::testing::ContainsRegex("bnet-e2e hold: the process that ran `up` \\(pid [0-9]+\\) has "
+                                                   "exited: stopping local"));
 }
 
 }  // namespace
