@@ -74,6 +74,8 @@ TEST(ImageProfiles, BuildernetIsABaseProfileWithTheRealImagesFacts) {
             "persistent-setup: Failed to unlock device <dev> with passphrase");
   EXPECT_EQ(p.findRenderedFile("disk_key")->mode, "0600");
   EXPECT_FALSE(p.order.empty());
+  EXPECT_EQ(p.relay_bid_signing, "bls12-381");
+  EXPECT_EQ(ImageProfile::load(kImages / "twin.json").relay_bid_signing, "standin") << "a declared departure";
 }
 
 TEST(ImageProfiles, TwinIsBuildernetPlusExactlyItsDeclaredDepartures) {

@@ -190,7 +190,19 @@ SshdServer SshdServer::start(SshdConfig config) {
         << "MaxStartups 100\n"
         << "Subsystem sftp internal-sftp\n"
         << "LogLevel VERBOSE\n";
-    for (const auto& line : config.extra_config) out << line << "\n";
+    // Each session runs in the user's login shell (root's is bash here), and bash started by
+    // sshd reads ~/.bashrc unless SHLVL says it is nested. The host's rc files must not reach
+    // the tests: on the development machine root's ~/.bashrc runs `pyenv init`, whose rehash
+    // lock, left behind by a killed shell, made every session wait 60 s (four self-test
+    // failures in one run). sshd uses the first SetEnv line only, so extra SetEnv words join it.
+    std::string set_env = "SetEnv SHLVL=1";
+    for (const auto& line : config.extra_config) {
+      if (line.rfind("SetEnv ", 0) == 0) set_env += line.substr(6);
+    }
+    out << set_env << "\n";
+    for (const auto& line : config.extra_config) {
+      if (line.rfind("SetEnv ", 0) != 0) out << line << "\n";
+    }
   }
 
   // A log per start, so a restart on the same port is not mistaken for ready by the

@@ -55,6 +55,15 @@ TEST(ServedConfigurationTest, ReadsDottedPathsAndTheCoinbaseAddress) {
   EXPECT_THROW(ServedConfiguration::parse("[1]", "crafted"), std::invalid_argument);
 }
 
+TEST(ServedConfigurationTest, SecretValuesAreEveryKeyAtASecretPathWithAndWithoutItsPrefix) {
+  auto c = ServedConfiguration::parse(
+      R"({"instance_name": "b", "disk_encryption": {"key": "passphrase"},
+          "rbuilder": {"extra_data": "x", "coinbase_secret_key": "0xabcd", "relays": [{"name": "r", "url": "u"}]},
+          "flowproxy": {"tokens": ["t"], "api_token": ""}})",
+      "crafted");
+  EXPECT_THAT(c.secretValues(), ::testing::UnorderedElementsAre("passphrase", "0xabcd", "abcd", "t"));
+}
+
 TEST(RenderedValuesTest, AChangedRenderedValueFailsAndAKeyIsNeverShown) {
   auto c = served();
   RenderedFile good{.path = "/etc/rbuilder-operator/config.toml",
