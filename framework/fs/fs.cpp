@@ -102,26 +102,26 @@ fs::path projectSourceDir() {
   return {};
 }
 
+namespace {
+
+// tree / relative; `unknown` says why the tree is not known when it is empty.
+fs::path inTree(const fs::path& tree, std::string_view relative, std::string_view unknown) {
+  if (tree.empty()) throw std::runtime_error(fmt::format("{} of the {}", relative, unknown));
+  return tree / relative;
+}
+
+}  // namespace
+
 fs::path inBuildTree(std::string_view relative) {
-  const fs::path build = projectBuildDir();
-  if (build.empty()) {
-    throw std::runtime_error(fmt::format(
-        "{} of the build tree: BNET_E2E_BINARY_DIR is not set and no folder above this program holds a "
-        "CMakeCache.txt (run it from its build tree, or through ctest)",
-        relative));
-  }
-  return build / relative;
+  return inTree(projectBuildDir(), relative,
+                "build tree: BNET_E2E_BINARY_DIR is not set and no folder above this program holds a "
+                "CMakeCache.txt (run it from its build tree, or through ctest)");
 }
 
 fs::path inSourceTree(std::string_view relative) {
-  const fs::path source = projectSourceDir();
-  if (source.empty()) {
-    throw std::runtime_error(fmt::format(
-        "{} of the source tree: BNET_E2E_SOURCE_DIR is not set and no build tree above this program "
-        "names one (CMAKE_HOME_DIRECTORY in its CMakeCache.txt)",
-        relative));
-  }
-  return source / relative;
+  return inTree(projectSourceDir(), relative,
+                "source tree: BNET_E2E_SOURCE_DIR is not set and no build tree above this program names one "
+                "(CMAKE_HOME_DIRECTORY in its CMakeCache.txt)");
 }
 
 }  // namespace e2e

@@ -8,6 +8,7 @@
 #include <deque>
 #include <fstream>
 
+#include "framework/fs/fs.hpp"
 #include "framework/process/child_process.hpp"
 #include "framework/ssh/ssh_key.hpp"
 #include "tools/bnet-e2e/commands.hpp"
@@ -40,7 +41,7 @@ struct ImageOptions {
 };
 
 fs::path ensureScript() {
-  auto source = sourceDir();
+  auto source = e2e::projectSourceDir();
   if (source.empty()) {
     throw CommandError(kExitFailed, "cannot find the project's source folder for tools/twin-image/ensure.sh "
                                     "(set BNET_E2E_SOURCE_DIR)");

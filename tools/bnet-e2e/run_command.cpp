@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "framework/artifacts/artifacts.hpp"
+#include "framework/fs/fs.hpp"
 #include "framework/process/child_process.hpp"
 #include "framework/testing/exit_codes.hpp"
 #include "tools/bnet-e2e/commands.hpp"
@@ -71,7 +72,7 @@ std::string normalizeSuite(std::string name) {
 }
 
 int run(const RunOptions& o) {
-  auto build = buildDir();
+  auto build = e2e::projectBuildDir();
   std::error_code ec;
   if (build.empty() || !fs::exists(build / "CTestTestfile.cmake", ec)) {
     throw CommandError(kExitFailed, fmt::format("cannot find the build folder ({}): set BNET_E2E_BINARY_DIR",

@@ -16,7 +16,6 @@
 #include <cstring>
 #include <fstream>
 
-#include "framework/fs/fs.hpp"
 #include "tools/bnet-e2e/commands.hpp"
 
 extern char** environ;
@@ -142,9 +141,5 @@ e2e::ExitStatus runStep(const StepCommand& command, Progress& progress,
   restore();
   return e2e::ExitStatus::fromWaitStatus(status);
 }
-
-fs::path buildDir() { return e2e::projectBuildDir(); }
-
-fs::path sourceDir() { return e2e::projectSourceDir(); }
 
 }  // namespace bnet::cli

@@ -26,9 +26,5 @@ struct StepCommand {
 e2e::ExitStatus runStep(const StepCommand& command, Progress& progress,
                         const std::function<void(std::string_view line, bool from_stderr)>& on_line);
 
-// The build and source folders (e2e::projectBuildDir, e2e::projectSourceDir): the
-// variables ctest sets, else the build tree this program sits in; empty if neither.
-std::filesystem::path buildDir();
-std::filesystem::path sourceDir();
 
 }  // namespace bnet::cli
