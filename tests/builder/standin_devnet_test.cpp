@@ -29,10 +29,7 @@ constexpr std::string_view kCoinbaseKeyHex = "ac0974bec39a17e36ba4a6b4d238ff944b
 constexpr std::string_view kRelayKeyHex = "25295f0d1d592a90b333e26e85149708208e9f8e8bc18f6c77bd62f8ad7a6866";
 constexpr std::string_view kExtraData = "Playground VM Builder ⚡🤖";
 
-std::filesystem::path standinProgram() {
-  const char* dir = std::getenv("BNET_E2E_BINARY_DIR");
-  return std::filesystem::path(dir ? dir : ".") / "bin" / "bnet-builder-standin";
-}
+std::filesystem::path standinProgram() { return e2e::inBuildTree("bin/bnet-builder-standin"); }
 
 L1DevnetConfig devnetConfig() {
   return L1DevnetConfig{.mode = L1Mode::kLocal, .slot_seconds = 2, .devnet_program = e2e::inBuildTree(BNET_DEVNET_PROGRAM)};

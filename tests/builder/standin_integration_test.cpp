@@ -30,6 +30,7 @@
 #include "tools/builder-standin/bid.hpp"
 #include "tests/support/rbuilder_toml.hpp"
 #include "tools/builder-standin/rbuilder_config.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace bnet::standin {
 namespace {
@@ -50,16 +51,10 @@ const std::string kProposerPubkey = "0x" + std::string(96, 'b');
 const eth::Address kProposerFeeRecipient = eth::Address::fromHex("0x8943545177806ed17b9f23f0a21ee5948ecaa776");
 constexpr std::uint64_t kFirstSlot = 100;
 
-std::filesystem::path standinProgram() {
-  const char* dir = std::getenv("BNET_E2E_BINARY_DIR");
-  return std::filesystem::path(dir ? dir : ".") / "bin" / "bnet-builder-standin";
-}
+std::filesystem::path standinProgram() { return e2e::inBuildTree("bin/bnet-builder-standin"); }
 
 std::optional<std::filesystem::path> anvilProgram() {
-  const char* cache = std::getenv("BNET_E2E_CACHE");
-  const char* home = std::getenv("HOME");
-  std::filesystem::path base = cache ? cache : std::filesystem::path(home ? home : "/root") / ".cache" / "bnet-e2e";
-  auto path = base / "npm" / "node_modules" / ".bin" / "anvil";
+  auto path = e2e::cacheDir() / "npm" / "node_modules" / ".bin" / "anvil";
   if (std::filesystem::exists(path)) return path;
   return e2e::findProgram("anvil");
 }

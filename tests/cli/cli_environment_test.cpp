@@ -96,6 +96,16 @@ std::set<std::string> projectProgramsInSession(pid_t session) {
   return names;
 }
 
+// Waits until the holder and every project program in its session have exited.
+void waitUntilTheEnvironmentIsGone(pid_t holder, const std::string& what, e2e::Clock::duration budget) {
+  e2e::eventually(what, budget, [&] {
+    auto left = projectProgramsInSession(holder);
+    return e2e::Attempt::check(left.empty() && e2e::processStartTicks(holder) == 0,
+                               fmt::format("left: {}{}", fmt::join(left, ", "),
+                                           e2e::processStartTicks(holder) ? "; the holder still runs" : ""));
+  });
+}
+
 // The listening TCP sockets' ports (/proc/net/tcp and tcp6, state 0A). Sockets left in
 // TIME_WAIT by closed connections are not listeners: the port is free for a new server.
 std::set<int> listeningPorts() {
@@ -244,8 +254,7 @@ TEST_F(CliEnvironment, UpThenSshLogsConsoleAndAnAttachingSuiteThenDownLeavesNoth
   }
 
   // The check: a suite attaches to the running environment and starts nothing.
-  fs::path suite = fs::path(std::getenv("BNET_E2E_BINARY_DIR") ? std::getenv("BNET_E2E_BINARY_DIR") : "") / "suites" /
-                   "boot_sequence_suite";
+  fs::path suite = e2e::inBuildTree("suites/boot_sequence_suite");
   if (fs::exists(suite)) {
     std::atomic<bool> done{false};
     std::set<std::string> started_by_suite;
@@ -276,18 +285,13 @@ TEST_F(CliEnvironment, UpThenSshLogsConsoleAndAnAttachingSuiteThenDownLeavesNoth
     EXPECT_EQ(projectProgramsInSession(holder), before) << "the environment's processes are the same ones";
     EXPECT_FALSE(fs::exists(dir_ / "runs" / "cli-environment" / "testbed" / "builder" / "console-2.log"));
   } else {
-    ADD_FAILURE() << "no suite binary at " << suite << " (build boot_sequence_suite; BNET_E2E_BINARY_DIR is set by ctest)";
+    ADD_FAILURE() << "no suite binary at " << suite << " (build boot_sequence_suite)";
   }
 
   auto down = run({"down", "--state", state_.string()}, 300s);
   ASSERT_TRUE(down.status.success()) << down.output;
   EXPECT_FALSE(fs::exists(state_)) << "down removes the state file";
-  e2e::eventually("no process of the environment is left", 30s, [&] {
-    auto left = projectProgramsInSession(holder);
-    return e2e::Attempt::check(left.empty() && e2e::processStartTicks(holder) == 0,
-                               fmt::format("left: {}{}", fmt::join(left, ", "),
-                                           e2e::processStartTicks(holder) ? "; the holder still runs" : ""));
-  });
+  waitUntilTheEnvironmentIsGone(holder, "no process of the environment is left", 30s);
   auto ports = portsOf(state);
   EXPECT_GE(ports.size(), 7u) << "the state names the endpoints' ports";
   const auto listening = listeningPorts();
@@ -317,12 +321,7 @@ TEST_F(CliEnvironment, UpBoundToItsParentStopsEverythingWhenTheParentIsKilled) {
   ASSERT_FALSE(projectProgramsInSession(holder).empty()) << "the environment's processes run";
 
   parent.signal(SIGKILL);
-  e2e::eventually("the holder to stop everything after its parent was killed", 180s, [&] {
-    auto left = projectProgramsInSession(holder);
-    return e2e::Attempt::check(left.empty() && e2e::processStartTicks(holder) == 0,
-                               fmt::format("left: {}{}", fmt::join(left, ", "),
-                                           e2e::processStartTicks(holder) ? "; the holder still runs" : ""));
-  });
+  waitUntilTheEnvironmentIsGone(holder, "the holder to stop everything after its parent was killed", 180s);
   EXPECT_FALSE(fs::exists(state_)) << "the holder removes the state file";
   const auto listening = listeningPorts();
   for (int port : portsOf(state)) EXPECT_FALSE(listening.count(port)) << "port " << port << " still has a listener";

@@ -16,6 +16,7 @@
 #include "framework/artifacts/artifacts.hpp"
 #include "framework/process/child_process.hpp"
 #include "framework/wait/deadline.hpp"
+#include "framework/fs/fs.hpp"
 
 namespace {
 
@@ -23,21 +24,13 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-fs::path sourceDir() {
-  const char* s = std::getenv("BNET_E2E_SOURCE_DIR");
-  return s ? fs::path(s) : fs::current_path();
-}
-
-fs::path bnetE2e() {
-  const char* b = std::getenv("BNET_E2E_BINARY_DIR");
-  return (b ? fs::path(b) : fs::current_path()) / "bin" / "bnet-e2e";
-}
+fs::path bnetE2e() { return e2e::inBuildTree("bin/bnet-e2e"); }
 
 // A copy of a crafted run under this test's artifacts (the page links into it).
 fs::path copyRun(const std::string& name) {
   auto dest = e2e::Artifacts::instance().path(name);
   fs::remove_all(dest);
-  fs::copy(sourceDir() / "tests" / "report" / "data" / name, dest, fs::copy_options::recursive);
+  fs::copy(e2e::inSourceTree("tests/report/data") / name, dest, fs::copy_options::recursive);
   return dest;
 }
 

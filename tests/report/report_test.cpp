@@ -15,6 +15,7 @@
 #include <regex>
 #include <set>
 
+#include "framework/fs/fs.hpp"
 #include "tools/bnet-e2e/report/report.hpp"
 
 namespace {
@@ -25,10 +26,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-fs::path dataDir() {
-  const char* src = std::getenv("BNET_E2E_SOURCE_DIR");
-  return fs::path(src ? src : ".") / "tests" / "report" / "data";
-}
+fs::path dataDir() { return e2e::inSourceTree("tests/report/data"); }
 
 // A scratch run folder, removed at the end of the test.
 class ScratchRun {
